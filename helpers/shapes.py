@@ -1,0 +1,133 @@
+"""Shape validation: turn a would-be broadcasting error into a message a learner can act on.
+
+Public functions check an argument against a *shape spec* — a tuple whose entries are
+
+* an ``int``: that axis must have exactly this length,
+* a ``str`` such as ``"T"`` or ``"N"``: a named size, bound the first time it is seen and then
+  enforced everywhere else it appears (so ``x: (T, N, D)`` and ``h0: (N, H)`` must agree on N),
+* ``None``: any length.
+
+Every failure is a ``ValueError`` that names the argument, the shape received and the shape
+expected, e.g. ``h0: expected shape (N, H) = (2, 3), got (3,)``.
+
+The course letters: T time steps, N sequences in the batch, D input features, H hidden units.
+"""
+from __future__ import annotations
+
+from typing import Mapping, MutableMapping, Sequence
+
+import numpy as np
+
+__all__ = ["check_array", "check_shape", "check_params", "format_spec"]
+
+Spec = Sequence["int | str | None"]
+
+
+def format_spec(spec: Spec, dims: Mapping[str, int] | None = None) -> str:
+    """Render a shape spec for a message: ``("T", "N", 3)`` -> ``"(T, N, 3)"``.
+
+    When some named sizes are already known, their values are appended:
+    ``(T, N, D) = (?, 2, 3)``.
+    """
+    dims = dims or {}
+
+    def one(entry) -> str:
+        return "?" if entry is None else str(entry)
+
+    names = "(" + ", ".join(one(e) for e in spec) + ("," if len(spec) == 1 else "") + ")"
+    if not any(isinstance(e, str) and e in dims for e in spec):
+        return names
+    values = [str(dims[e]) if isinstance(e, str) and e in dims else
+              (str(e) if isinstance(e, int) else "?") for e in spec]
+    return names + " = (" + ", ".join(values) + ("," if len(spec) == 1 else "") + ")"
+
+
+def check_shape(name: str, shape: Sequence[int], spec: Spec,
+                dims: MutableMapping[str, int] | None = None) -> dict:
+    """Check a shape tuple against ``spec``; bind and return the named sizes.
+
+    Inputs:
+      name:  the argument's name, used in the error message (e.g. ``"x"`` or ``"params['W']"``)
+      shape: the shape received
+      spec:  the expected shape (ints, size names, or None)
+      dims:  named sizes already known; updated in place with newly bound names
+    Returns:
+      dims:  the same mapping (a new dict if none was given)
+    Raises:
+      ValueError naming the argument, the shape received and the shape expected.
+    """
+    dims = {} if dims is None else dims
+    shape = tuple(int(s) for s in shape)
+    spec = tuple(spec)
+    expected = format_spec(spec, dims)
+    if len(shape) != len(spec):
+        raise ValueError(
+            f"{name}: expected a {len(spec)}-d array of shape {expected}, "
+            f"got a {len(shape)}-d array of shape {shape}")
+    bound = dict(dims)
+    for size, entry in zip(shape, spec):
+        if entry is None:
+            continue
+        if isinstance(entry, str):
+            if entry in bound and bound[entry] != size:
+                raise ValueError(f"{name}: expected shape {expected}, got {shape} "
+                                 f"({entry} should be {bound[entry]}, not {size})")
+            bound[entry] = size
+        elif size != entry:
+            raise ValueError(f"{name}: expected shape {expected}, got {shape}")
+    dims.update(bound)
+    return dims
+
+
+def check_array(name: str, a, spec: Spec | None = None,
+                dims: MutableMapping[str, int] | None = None,
+                floating: bool = True) -> np.ndarray:
+    """Convert ``a`` to an array and check it; return the array.
+
+    Inputs:
+      name:     the argument's name for error messages
+      a:        anything ``np.asarray`` accepts
+      spec:     expected shape (see module docstring), or None for any shape
+      dims:     named sizes already known; updated in place
+      floating: if True, require a real floating dtype (integers are converted to float64)
+    Returns:
+      the array (no copy when ``a`` already is a suitable array)
+    """
+    arr = np.asarray(a)
+    if floating:
+        if arr.dtype.kind in "biu":
+            arr = arr.astype(np.float64)
+        elif arr.dtype.kind != "f":
+            raise ValueError(f"{name}: expected a real floating-point array, got dtype {arr.dtype}")
+    if spec is not None:
+        check_shape(name, arr.shape, spec, dims)
+    return arr
+
+
+def check_params(params, specs: Mapping[str, Spec], dims: MutableMapping[str, int] | None = None,
+                 name: str = "params", optional: Sequence[str] = ()) -> dict:
+    """Check a parameter dict: every required key present, no unknown key, every shape right.
+
+    Inputs:
+      params:   dict of arrays, keyed by the paper's notation (e.g. ``{"U", "W", "b"}``)
+      specs:    expected shape spec per key, e.g. ``{"W": ("H", "H"), "b": ("H",)}``
+      dims:     named sizes already known (e.g. ``{"D": 3}``); updated in place
+      name:     what to call the dict in messages
+      optional: keys that may be absent (e.g. peepholes); if present they are checked
+    Returns:
+      dims, with every size the parameters bind
+    """
+    dims = {} if dims is None else dims
+    if not isinstance(params, Mapping):
+        raise ValueError(f"{name}: expected a dict of arrays with keys {sorted(specs)}, "
+                         f"got {type(params).__name__}")
+    missing = [k for k in specs if k not in params and k not in optional]
+    if missing:
+        raise ValueError(f"{name}: missing key(s) {missing}; expected keys {list(specs)}")
+    unknown = [k for k in params if k not in specs]
+    if unknown:
+        raise ValueError(f"{name}: unknown key(s) {unknown}; expected keys {list(specs)}")
+    for key, spec in specs.items():
+        if key in params:
+            check_array(f"{name}[{key!r}]", params[key], spec, dims)
+    return dims

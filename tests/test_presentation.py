@@ -1,0 +1,89 @@
+"""Figures and widgets: drawn from the code's numbers, and widgets move existing artists."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from helpers import plots
+from helpers.numerics import sigmoid
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_sigmoid_draws_the_function():
+    fig, ax = plots.plot_sigmoid(w=2.0, b=-1.0)
+    lines = {line.get_gid(): line for line in ax.lines}
+    x = lines["value"].get_xdata()
+    np.testing.assert_allclose(lines["value"].get_ydata(), sigmoid(2 * x - 1))
+    assert np.isclose(lines["slope"].get_ydata().max(), 0.5, atol=1e-3)  # w / 4
+    assert "w = 2.00" in ax.get_title() and ax.get_xlabel() == "x"
+
+
+def test_sigmoid_explorer_updates_existing_artists():
+    from helpers.widgets import SigmoidExplorer
+    explorer = SigmoidExplorer(w=1.0, b=0.0)
+    line = [l for l in explorer.ax.lines if l.get_gid() == "value"][0]
+    n_artists = len(explorer.ax.get_children())
+    before = line.get_ydata().copy()
+    explorer.w_slider.value = 3.0
+    explorer.b_slider.value = 1.0
+    after = line.get_ydata()
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, sigmoid(3.0 * line.get_xdata() + 1.0))
+    assert "w = 3.00, b = 1.00" in explorer.ax.get_title()
+    assert len(explorer.ax.get_children()) == n_artists  # same artists, new data
+    assert [l for l in explorer.ax.lines if l.get_gid() == "value"][0] is line
+
+
+def test_static_twin_and_widget_draw_the_same_data():
+    from helpers.widgets import SigmoidExplorer
+    explorer = SigmoidExplorer(w=1.5, b=0.5)
+    _, ax = plots.plot_sigmoid(w=1.5, b=0.5)
+    for a, b in zip(explorer.ax.lines, ax.lines):
+        np.testing.assert_array_equal(a.get_ydata(), b.get_ydata())
+
+
+def test_dense_layer_diagram_encodes_the_weights():
+    W = np.array([[1.0, -0.5], [0.0, 2.0], [0.25, -2.0]])  # (H=3, D=2)
+    fig, ax = plots.draw_dense_layer(W)
+    assert len(ax.lines) == 6  # one connection per weight
+    widths = [l.get_linewidth() for l in ax.lines]
+    assert np.argmax(widths) in (3, 5)  # |W| = 2 are the widest
+    assert "2 inputs → 3 outputs" in ax.get_title()
+
+
+@pytest.mark.parametrize("kind", plots.TASK_KINDS)
+def test_task_diagrams(kind):
+    fig, ax = plots.draw_task(kind)
+    texts = [t.get_text() for t in ax.texts]
+    ex = plots.TASK_EXAMPLES[kind]
+    for token in ex["inputs"] + ex["outputs"]:
+        if token is not None:
+            assert token in texts
+    assert ax.get_title() == ex["title"]
+
+
+def test_task_diagram_bad_input():
+    with pytest.raises(ValueError, match="kind: expected one of"):
+        plots.draw_task("many-to-some")
+    with pytest.raises(ValueError, match="outputs: expected one entry per time step"):
+        plots.draw_task("many-to-one", inputs=["a", "b"], outputs=["c"])
+
+
+def test_overview_and_data_figures():
+    fig, axes = plots.plot_task_types()
+    assert [a.get_title() for a in axes.flat][:5] == [plots.TASK_EXAMPLES[k]["title"] for k in plots.TASK_KINDS]
+    x = np.arange(12.0).reshape(4, 3, 1)  # (T=4, N=3, D=1)
+    y = np.array([[10.0], [20.0], [30.0]])
+    fig, ax = plots.plot_window(x, y, n=1, horizon=2)
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), x[:, 1, 0])
+    assert ax.lines[1].get_xdata()[0] == 5 and ax.lines[1].get_ydata()[0] == 20.0
+    fig, ax = plots.plot_series(np.arange(5), np.arange(5.0) ** 2, label="°C", title="t")
+    assert ax.get_ylabel() == "°C"
+    rng = np.random.default_rng(0)
+    fig, axes = plots.plot_semantic_vectors(rng.uniform(size=(6, 3, 5, 5)), rng.uniform(size=(6, 2)),
+                                            np.array([0, 0, 0, 1, 1, 1]), n_show=2)
+    assert len(axes) == 5 and axes[-1].get_xlabel().startswith("feature 1")

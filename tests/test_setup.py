@@ -1,0 +1,95 @@
+"""The project's set-up: pins agree, layers import without the presentation libraries."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.environment import (REQUIREMENTS, check_environment, environment_report,
+                                 parse_requirements)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _environment_yml_pins():
+    text = (ROOT / "environment.yml").read_text()
+    python = re.search(r"^\s*-\s*python\s*=\s*(\d+)\.(\d+)\s*$", text, re.M)
+    assert python, "environment.yml must pin python=X.Y"
+    pins = {}
+    for name, version in re.findall(r"^\s*-\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s#]+)", text, re.M):
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return (int(python.group(1)), int(python.group(2))), pins
+
+
+def test_environment_yml_pins_the_same_versions_as_requirements():
+    python, yml = _environment_yml_pins()
+    reqs = parse_requirements(REQUIREMENTS, python_version=python)
+    assert yml == reqs
+
+
+def test_requirements_cover_the_oldest_supported_python():
+    old = parse_requirements(REQUIREMENTS, python_version=(3, 10))
+    new = parse_requirements(REQUIREMENTS, python_version=(3, 13))
+    assert set(old) == set(new)
+    for name in ("numpy", "matplotlib", "ipywidgets", "jupyterlab", "nbval", "pytest", "ipykernel"):
+        assert name in old
+
+
+def test_parse_requirements_rejects_loose_pins(tmp_path):
+    bad = tmp_path / "r.txt"
+    bad.write_text("numpy>=1.0\n")
+    with pytest.raises(ValueError, match="requirements: expected 'name==version"):
+        parse_requirements(bad)
+
+
+def test_environment_report_flags_missing_packages(tmp_path):
+    req = tmp_path / "r.txt"
+    req.write_text("numpy==0.0.1\nsurely-not-installed-package==1.0\n")
+    statuses = {s.name: s for s in check_environment(req)}
+    assert statuses["surely-not-installed-package"].installed is None
+    assert not statuses["numpy"].ok
+    report = environment_report(req)
+    assert "MISSING" in report and "Missing packages: surely-not-installed-package" in report
+
+
+def test_the_test_environment_matches_the_pins():
+    """`make test` installs requirements.txt; the suite must run against exactly those versions."""
+    off = [(s.name, s.installed, s.pinned) for s in check_environment() if not s.ok]
+    assert off == []
+
+
+LAYERS_1_TO_3 = ["helpers", "helpers.numerics", "helpers.gradcheck", "helpers.shapes",
+                 "helpers.seeding", "helpers.environment", "helpers.dense", "helpers.conv",
+                 "helpers.datasets"]
+
+
+def test_math_layers_import_without_matplotlib_or_ipywidgets():
+    blocker = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in ('matplotlib', 'ipywidgets', 'IPython'):\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        f"for m in {LAYERS_1_TO_3!r}:\n"
+        "    __import__(m)\n"
+        "print('layers 1-3 imported')\n"
+        "try:\n"
+        "    import helpers.plots\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"  # proves the blocker really blocks
+    )
+    proc = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.splitlines() == ["layers 1-3 imported", "blocked: matplotlib"], proc.stderr
+
+
+def test_layers_only_import_downwards():
+    layer = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment": 1,
+             "dense": 2, "conv": 2, "datasets": 3, "plots": 4, "widgets": 4}
+    for path in (ROOT / "helpers").glob("*.py"):
+        if path.stem == "__init__":
+            continue
+        assert path.stem in layer, f"new module {path.stem}: give it a layer in this test"
+        for dep in re.findall(r"^from \.(\w+) import", path.read_text(), re.M):
+            assert layer[dep] <= layer[path.stem], f"{path.stem} (layer {layer[path.stem]}) imports {dep}"

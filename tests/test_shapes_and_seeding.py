@@ -1,0 +1,68 @@
+import numpy as np
+import pytest
+
+from helpers.seeding import check_rng, make_rng
+from helpers.shapes import check_array, check_params, check_shape, format_spec
+
+
+def test_check_shape_binds_and_enforces_named_sizes():
+    dims = check_shape("x", (5, 2, 3), ("T", "N", "D"))
+    assert dims == {"T": 5, "N": 2, "D": 3}
+    check_shape("h0", (2, 4), ("N", "H"), dims)
+    assert dims["H"] == 4
+    with pytest.raises(ValueError, match=r"h0: expected shape \(N, H\) = \(2, 4\), got \(3, 4\) \(N should be 2, not 3\)"):
+        check_shape("h0", (3, 4), ("N", "H"), dims)
+
+
+def test_check_shape_reports_wrong_rank_and_fixed_sizes():
+    with pytest.raises(ValueError, match=r"x: expected a 3-d array of shape \(T, N, D\), got a 2-d array of shape \(2, 3\)"):
+        check_shape("x", (2, 3), ("T", "N", "D"))
+    with pytest.raises(ValueError, match=r"b: expected shape \(4,\), got \(3,\)"):
+        check_shape("b", (3,), (4,))
+    check_shape("any", (7, 1), (None, 1))
+
+
+def test_failed_check_does_not_bind_partially():
+    dims = {}
+    with pytest.raises(ValueError):
+        check_shape("x", (2, 3), ("A", "A"), dims)
+    assert dims == {}
+
+
+def test_format_spec():
+    assert format_spec(("T", "N", 3)) == "(T, N, 3)"
+    assert format_spec(("N", "H"), {"H": 4}) == "(N, H) = (?, 4)"
+    assert format_spec(("H",)) == "(H,)"
+
+
+def test_check_array_converts_ints_and_refuses_objects():
+    assert check_array("x", [1, 2]).dtype == np.float64
+    assert check_array("x", np.zeros(2, np.float32)).dtype == np.float32
+    with pytest.raises(ValueError, match="x: expected a real floating-point array, got dtype <U1"):
+        check_array("x", ["a"])
+
+
+def test_check_params_names_the_problem():
+    specs = {"W": ("H", "D"), "b": ("H",)}
+    dims = check_params({"W": np.zeros((3, 2)), "b": np.zeros(3)}, specs)
+    assert dims == {"H": 3, "D": 2}
+    with pytest.raises(ValueError, match=r"params: missing key\(s\) \['b'\]"):
+        check_params({"W": np.zeros((3, 2))}, specs)
+    with pytest.raises(ValueError, match=r"params: unknown key\(s\) \['c'\]"):
+        check_params({"W": np.zeros((3, 2)), "b": np.zeros(3), "c": 1.0}, specs)
+    with pytest.raises(ValueError, match=r"params\['b'\]: expected shape \(H,\) = \(3,\), got \(2,\)"):
+        check_params({"W": np.zeros((3, 2)), "b": np.zeros(2)}, specs)
+    with pytest.raises(ValueError, match="params: expected a dict of arrays"):
+        check_params([np.zeros(1)], specs)
+    check_params({"W": np.zeros((3, 2))}, specs, optional=("b",))
+
+
+def test_make_rng_is_reproducible_and_refuses_missing_seeds():
+    assert make_rng(7).standard_normal() == make_rng(7).standard_normal()
+    assert make_rng(7).standard_normal() != make_rng(8).standard_normal()
+    for bad in (None, -1, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="seed: expected a non-negative int"):
+            make_rng(bad)
+    assert check_rng(make_rng(0)) is not None
+    with pytest.raises(ValueError, match="rng: expected an np.random.Generator"):
+        check_rng(np.random)
