@@ -225,18 +225,16 @@ def _checked_error(name: str, analytic, numeric) -> float:
     return rel_error(analytic, numeric)
 
 
-def check_close(name: str, actual, expected, tol: float = DEFAULT_TOL) -> str:
+def check_close(name: str, actual, expected, tol: float = DEFAULT_TOL) -> None:
     """The course's check-cell helper: compare two arrays, print a verdict, raise if they differ.
 
     The printed line carries no machine-dependent digits, so a stored notebook output stays
     identical from run to run; the actual error appears only in the AssertionError.
 
     Inputs:  name: what is being checked; actual, expected: arrays of equal shape; tol
-    Returns: the printed verdict
+    Returns: None (so that a check cell shows only the printed verdict)
     """
     err = rel_error(actual, expected)
     if not (np.isfinite(err) and err < tol):
         raise AssertionError(f"{name}: relative error {err:.3e} is not below {tol:.0e}")
-    verdict = f"✓ {name}: matches (relative error < {tol:.0e})"
-    print(verdict)
-    return verdict
+    print(f"✓ {name}: matches (relative error < {tol:.0e})")

@@ -68,10 +68,10 @@ def plot_sigmoid(w: float = 1.0, b: float = 0.0, x_range=(-6.0, 6.0)):
     ax.axhline(0.25, color="grey", lw=0.8, ls=":")
     ax.text(x_range[0], 0.26, "slope of σ(x) itself peaks at 1/4", color="grey", fontsize=8)
     ax.set_xlim(*x_range)
-    ax.set_ylim(-0.05, 1.6)
+    ax.set_ylim(-1.05, 1.15)  # room for every slider setting: |slope| <= |w| / 4 <= 1
     ax.set_xlabel("x")
     ax.set_ylabel("value")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     update_sigmoid_plot(ax, w, b)
     return fig, ax
 
@@ -155,16 +155,17 @@ def plot_semantic_vectors(images, vectors, labels, class_names=("vertical", "hor
     return fig, [*thumbs, ax]
 
 
-def plot_series(times, values, label: str, title: str = "", ax=None, **line_kwargs):
+def plot_series(times, values, ylabel: str, title: str = "", ax=None, **line_kwargs):
     """A time series against its time stamps.
 
-    Inputs:  times (L,) datetime64 or numbers; values (L,); axis label and title
+    Inputs:  times (L,) datetime64 or numbers; values (L,); y-axis label and title;
+             extra keyword arguments go to ``ax.plot`` (e.g. ``label=``, ``color=``)
     Returns: (fig, ax)
     """
     fig, ax = _fig_ax(ax)
     ax.plot(times, values, lw=0.8, **line_kwargs)
     ax.set_xlabel("time")
-    ax.set_ylabel(label)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     return fig, ax
 
@@ -183,7 +184,7 @@ def plot_window(x, y, n: int, horizon: int, feature: int = 0, label: str = "valu
     ax.plot(t, x[:, n, feature], "o-", ms=3, color=COLORS["input"], label=f"input x[0..{T - 1}] (T = {T})")
     t_target = T - 1 + horizon
     ax.plot([t_target], [np.asarray(y)[n, 0]], "*", ms=14, color=COLORS["output"],
-            label=f"target: {horizon} {step_name}s after the last input")
+            label=f"target: {horizon} {step_name}{'s' if horizon != 1 else ''} after the last input")
     ax.axvspan(T - 0.5, t_target + 0.5, color="grey", alpha=0.08)
     ax.set_xlabel(f"{step_name} within the window (t)")
     ax.set_ylabel(label)
@@ -199,9 +200,9 @@ TASK_KINDS = ("many-to-one", "one-to-many", "many-to-many", "seq2seq", "bidirect
 TASK_EXAMPLES = {
     "many-to-one": {
         "title": "many-to-one: forecasting",
-        "inputs": ["°C t-3", "°C t-2", "°C t-1", "°C t"],
-        "outputs": [None, None, None, "°C t+24"],
-        "caption": "a window of temperatures → one temperature a day later",
+        "inputs": ["day t-3", "day t-2", "day t-1", "day t"],
+        "outputs": [None, None, None, "max °C\nday t+1"],
+        "caption": "days of weather (4 numbers each) → tomorrow's maximum temperature",
     },
     "one-to-many": {
         "title": "one-to-many: image captioning",
@@ -243,11 +244,12 @@ def _arrow(ax, start, end, color="black", style="-|>", ls="-", rad=0.0):
                                  shrinkA=0, shrinkB=0))
 
 
-def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption=None):
+def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption=None, hidden=None):
     """Draw one RNN task type, unrolled in time: inputs (blue) below, hidden states (orange),
     outputs (green) above; arrows show what feeds what. Defaults come from TASK_EXAMPLES.
 
-    Inputs:  kind: one of TASK_KINDS; optional token lists (None = no input/output at that step)
+    Inputs:  kind: one of TASK_KINDS; optional token lists (None = no input/output at that step);
+             hidden: optional labels for the hidden states (default h1, h2, ...)
     Returns: (fig, ax)
     """
     if kind not in TASK_EXAMPLES:
@@ -257,6 +259,8 @@ def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption
     outputs = ex["outputs"] if outputs is None else list(outputs)
     if len(inputs) != len(outputs):
         raise ValueError(f"outputs: expected one entry per time step ({len(inputs)}), got {len(outputs)}")
+    if hidden is not None and len(hidden) != len(inputs):
+        raise ValueError(f"hidden: expected one label per time step ({len(inputs)}), got {len(hidden)}")
     T = len(inputs)
     fig, ax = _fig_ax(ax, figsize=(1.35 * T + 0.6, 3.0))
     y_in, y_h, y_out, y_back = 0.0, 1.0, 2.0, 1.0
@@ -268,8 +272,8 @@ def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption
     side = 0.36  # x offset of the vertical arrows that pass beside a cell (bidirectional only)
     for t in range(T):
         cell_color = COLORS["hidden"]
-        label = f"h{t + 1}"
-        if kind == "seq2seq":
+        label = f"h{t + 1}" if hidden is None else hidden[t]
+        if kind == "seq2seq" and hidden is None:
             label = f"enc{t + 1}" if t < n_enc else f"dec{t - n_enc + 1}"
             cell_color = COLORS["hidden"] if t < n_enc else "#C9782F"
         _box(ax, (t, y_h), label, cell_color, w=cell_w)

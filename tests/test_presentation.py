@@ -66,9 +66,17 @@ def test_task_diagrams(kind):
     assert ax.get_title() == ex["title"]
 
 
+def test_task_diagram_custom_labels():
+    fig, ax = plots.draw_task("many-to-one", inputs=["a", "b"], outputs=[None, "c"], hidden=["h7", "h8"])
+    texts = [t.get_text() for t in ax.texts]
+    assert {"a", "b", "c", "h7", "h8"} <= set(texts) and "h1" not in texts
+
+
 def test_task_diagram_bad_input():
     with pytest.raises(ValueError, match="kind: expected one of"):
         plots.draw_task("many-to-some")
+    with pytest.raises(ValueError, match="hidden: expected one label per time step"):
+        plots.draw_task("many-to-one", hidden=["a"])
     with pytest.raises(ValueError, match="outputs: expected one entry per time step"):
         plots.draw_task("many-to-one", inputs=["a", "b"], outputs=["c"])
 
@@ -81,8 +89,8 @@ def test_overview_and_data_figures():
     fig, ax = plots.plot_window(x, y, n=1, horizon=2)
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), x[:, 1, 0])
     assert ax.lines[1].get_xdata()[0] == 5 and ax.lines[1].get_ydata()[0] == 20.0
-    fig, ax = plots.plot_series(np.arange(5), np.arange(5.0) ** 2, label="°C", title="t")
-    assert ax.get_ylabel() == "°C"
+    fig, ax = plots.plot_series(np.arange(5), np.arange(5.0) ** 2, "°C", title="t", label="curve")
+    assert ax.get_ylabel() == "°C" and ax.lines[0].get_label() == "curve"
     rng = np.random.default_rng(0)
     fig, axes = plots.plot_semantic_vectors(rng.uniform(size=(6, 3, 5, 5)), rng.uniform(size=(6, 2)),
                                             np.array([0, 0, 0, 1, 1, 1]), n_show=2)
