@@ -166,14 +166,19 @@ def make_windows(series, window: int, horizon: int = 1, stride: int = 1, target=
     return x, y
 
 
-def split_by_time(x, y, fractions=(0.7, 0.15, 0.15)):
+def split_by_time(x, y, fractions=(0.7, 0.15, 0.15), gap: int = 0):
     """Split windows into train / validation / test by time: earliest first, no shuffling.
 
-    Inputs:  x (T, N, D), y (N, ...), fractions summing to 1
-    Returns: ((x_train, y_train), (x_val, y_val), (x_test, y_test)), each in the same layout
+    Inputs:
+      x (T, N, D), y (N, ...): windows in time order, as made by :func:`make_windows`
+      fractions: shares of the N windows for the three sets, summing to 1
+      gap:       windows dropped at each of the two boundaries. Neighbouring windows overlap, so
+                 without a gap the first validation windows share days with the last training
+                 windows; with stride 1, ``gap = T + horizon - 1`` removes every shared day.
+    Returns:
+      ((x_train, y_train), (x_val, y_val), (x_test, y_test)), each in the same layout
 
-    Neighbouring windows overlap, so a random split would leak almost identical windows into the
-    test set; cutting the timeline keeps the test period genuinely unseen.
+    A random split would be worse still: near-copies of test windows would land in training.
     """
     x = check_array("x", x, ("T", "N", "D"))
     y = np.asarray(y)
@@ -182,9 +187,15 @@ def split_by_time(x, y, fractions=(0.7, 0.15, 0.15)):
     fractions = np.asarray(fractions, dtype=np.float64)
     if fractions.shape != (3,) or np.any(fractions < 0) or not np.isclose(fractions.sum(), 1.0):
         raise ValueError(f"fractions: expected three non-negative numbers summing to 1, got {fractions}")
+    if not isinstance(gap, (int, np.integer)) or gap < 0:
+        raise ValueError(f"gap: expected a non-negative int, got {gap!r}")
     n = x.shape[1]
     cut1, cut2 = int(round(fractions[0] * n)), int(round((fractions[0] + fractions[1]) * n))
-    return tuple((x[:, a:b], y[a:b]) for a, b in ((0, cut1), (cut1, cut2), (cut2, n)))
+    bounds = ((0, cut1), (cut1 + gap, cut2), (cut2 + gap, n))
+    if any(b - a < 1 for a, b in bounds):
+        raise ValueError(f"gap: {gap} windows at each boundary leave an empty set out of {n} windows; "
+                         "expected a smaller gap or more windows")
+    return tuple((x[:, a:b], y[a:b]) for a, b in bounds)
 
 
 def make_stripe_images(n_per_class: int, size: int, rng: np.random.Generator,

@@ -61,14 +61,12 @@ def plot_sigmoid(w: float = 1.0, b: float = 0.0, x_range=(-6.0, 6.0)):
     Returns: (fig, ax)
     """
     x = np.linspace(*x_range, 400)  # (400,)
-    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    fig, ax = plt.subplots(figsize=(8.4, 3.4))
     ax.plot(x, np.zeros_like(x), color=COLORS["input"], lw=2, label="σ(w·x + b)", gid="value")
     ax.plot(x, np.zeros_like(x), color=COLORS["hidden"], lw=2, ls="--",
             label="slope  w·σ′(w·x + b)", gid="slope")
-    ax.axhline(0.25, color="grey", lw=0.8, ls=":")
-    ax.text(x_range[0], 0.26, "slope of σ(x) itself peaks at 1/4", color="grey", fontsize=8)
+    ax.axhline(0.25, color="grey", lw=0.8, ls=":", label="1/4: the largest slope of σ(x) itself")
     ax.set_xlim(*x_range)
-    ax.set_ylim(-1.05, 1.15)  # room for every slider setting: |slope| <= |w| / 4 <= 1
     ax.set_xlabel("x")
     ax.set_ylabel("value")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -83,7 +81,8 @@ def update_sigmoid_plot(ax, w: float, b: float) -> None:
     value, slope = _sigmoid_curves(w, b, x)
     lines["value"].set_ydata(value)
     lines["slope"].set_ydata(slope)
-    ax.set_title(f"σ(w·x + b) with w = {w:.2f}, b = {b:.2f}: steepest slope w/4 = {w / 4:.2f}")
+    ax.set_ylim(min(-0.05, slope.min() - 0.05), max(1.05, slope.max() + 0.05))
+    ax.set_title(f"σ(w·x + b) with w = {w:.2f}, b = {b:.2f}: steepest slope |w|/4 = {abs(w) / 4:.2f}")
 
 
 # --------------------------------------------------------------------------- notebook 01: mappings
@@ -148,8 +147,8 @@ def plot_semantic_vectors(images, vectors, labels, class_names=("vertical", "hor
         sel = labels == cls
         ax.scatter(vectors[sel, 0], vectors[sel, 1], s=22, marker=markers[cls],
                    color=(COLORS["input"], COLORS["hidden"])[cls], label=class_names[cls], alpha=0.8)
-    ax.set_xlabel("feature 1: vertical-edge response")
-    ax.set_ylabel("feature 2: horizontal-edge response")
+    ax.set_xlabel("feature 1: vertical edges")
+    ax.set_ylabel("feature 2: horizontal edges")
     ax.set_title("each image → one point (its semantic vector)")
     ax.legend()
     return fig, [*thumbs, ax]
@@ -171,7 +170,7 @@ def plot_series(times, values, ylabel: str, title: str = "", ax=None, **line_kwa
 
 
 def plot_window(x, y, n: int, horizon: int, feature: int = 0, label: str = "value",
-                step_name: str = "hour", ax=None):
+                step_name: str = "step", ax=None):
     """One input window x[:, n, feature] and its target y[n] drawn ``horizon`` steps later.
 
     Inputs:  x (T, N, D) time-major windows; y (N, D_out) targets; n the window to draw
@@ -188,7 +187,7 @@ def plot_window(x, y, n: int, horizon: int, feature: int = 0, label: str = "valu
     ax.axvspan(T - 0.5, t_target + 0.5, color="grey", alpha=0.08)
     ax.set_xlabel(f"{step_name} within the window (t)")
     ax.set_ylabel(label)
-    ax.set_title(f"window n = {n}: the model sees x[:, {n}, :] and must predict y[{n}]")
+    ax.set_title(f"window n = {n}: feature {feature} of its input x[:, {n}, :], and its target y[{n}]")
     ax.legend(loc="best")
     return fig, ax
 
@@ -218,12 +217,12 @@ TASK_EXAMPLES = {
     },
     "seq2seq": {
         "title": "seq2seq encoder–decoder: translation",
-        "inputs": ["Ich", "mag", "Tee", None, None, None],
-        "outputs": [None, None, None, "I", "like", "tea"],
-        "caption": "encoder reads German; its last state starts the English decoder",
+        "inputs": ["Ich", "habe", "Tee", "getrunken", None, None, None],
+        "outputs": [None, None, None, None, "I", "drank", "tea"],
+        "caption": "4 German words in, 3 English words out, in another order",
     },
     "bidirectional": {
-        "title": "bidirectional: tagging with right context",
+        "title": "bidirectional (architecture): tagging",
         "inputs": ["Teddy", "Roosevelt", "was", "president"],
         "outputs": ["NAME", "NAME", "O", "O"],
         "caption": "'Teddy' is a name only because of the word after it",
@@ -232,6 +231,9 @@ TASK_EXAMPLES = {
 
 
 def _box(ax, xy, text, color, w=0.8, h=0.5, fontsize=8):
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest > 7:  # shrink long words so that they stay inside the box
+        fontsize = fontsize * 7 / longest
     x, y = xy
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
                                 facecolor=color, edgecolor="black", lw=0.8, alpha=0.9))
@@ -309,15 +311,15 @@ def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption
 
 def plot_task_types():
     """All five task types side by side, plus a key. Returns: (fig, axes)."""
-    fig, axes = plt.subplots(2, 3, figsize=(12.0, 6.0))
+    fig, axes = plt.subplots(3, 2, figsize=(10.0, 8.4))
     for ax, kind in zip(axes.flat, TASK_KINDS):
         draw_task(kind, ax=ax)
     key = axes.flat[-1]
     key.axis("off")
-    for i, (name, color) in enumerate([("input vector x⟨t⟩", COLORS["input"]),
+    for i, (name, color) in enumerate([("input vector x[t]", COLORS["input"]),
                                        ("hidden state (left → right)", COLORS["hidden"]),
                                        ("hidden state (right → left)", COLORS["backward"]),
-                                       ("output ŷ⟨t⟩", COLORS["output"])]):
+                                       ("output ŷ[t]", COLORS["output"])]):
         _box(key, (0.2, 1.6 - 0.55 * i), "", color, w=0.3, h=0.35)
         key.text(0.5, 1.6 - 0.55 * i, name, va="center", fontsize=9)
     key.plot([0.05, 0.35], [-0.6, -0.6], ls="--", color="grey")

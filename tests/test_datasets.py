@@ -81,6 +81,21 @@ def test_split_by_time_keeps_order():
         split_by_time(x, y[:3])
 
 
+def test_split_by_time_gap_removes_shared_days():
+    series = np.arange(100.0)
+    T, horizon = 5, 2
+    x, y = make_windows(series, window=T, horizon=horizon)
+    (xtr, ytr), (xva, yva), (xte, yte) = split_by_time(x, y, gap=T + horizon - 1)
+    assert max(xtr.max(), ytr.max()) < xva.min()  # every training day precedes every validation day
+    assert max(xva.max(), yva.max()) < xte.min()
+    (_, ytr0), (xva0, _), _ = split_by_time(x, y, gap=0)
+    assert ytr0.max() >= xva0.min()  # without the gap, days are shared
+    with pytest.raises(ValueError, match="gap: expected a non-negative int"):
+        split_by_time(x, y, gap=-1)
+    with pytest.raises(ValueError, match="leave an empty set"):
+        split_by_time(x, y, gap=50)
+
+
 def test_stripe_images_are_reproducible(rng):
     from helpers.seeding import make_rng
     a, la = make_stripe_images(3, 8, make_rng(1))
