@@ -28,6 +28,8 @@ $(STAMP): requirements.txt pyproject.toml .jupyter/overrides.json
 	@# JupyterLab settings for the course: no news feed or update checks (the course runs offline)
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@cp .jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# build matplotlib's font cache now, not in the middle of the first notebook cell
+	@$(BIN)/python -c "import matplotlib.pyplot"
 	@touch $(STAMP)
 
 lab: $(STAMP)
