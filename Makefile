@@ -13,7 +13,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
               --nbval-cell-timeout=300
 
-.PHONY: lab test test-helpers test-notebooks setup clean
+.PHONY: lab test test-helpers test-notebooks execute-notebooks setup clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ test-helpers: $(STAMP)
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_ARGS)
+
+# Re-execute every notebook top to bottom in a fresh kernel and store the outputs (before committing one)
+execute-notebooks: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.record_timing=False --ExecutePreprocessor.timeout=300 [0-9][0-9]_*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
