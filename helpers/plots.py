@@ -335,3 +335,194 @@ def _fig_ax(ax, figsize=None):
         fig, ax = plt.subplots(figsize=figsize)
         return fig, ax
     return ax.figure, ax
+
+
+# --------------------------------------------------------------------------- notebooks 02-03: the simple RNN
+
+def _vector_cells(ax, x_centre, y_bottom, values, vmax, cmap, size=0.22, gid=None):
+    """Draw a vector as a vertical stack of squares coloured by value; returns the patches."""
+    from matplotlib.patches import Rectangle
+    norm = plt.Normalize(-vmax, vmax)
+    cmap = plt.get_cmap(cmap)
+    patches = []
+    for i, v in enumerate(np.asarray(values)):
+        rect = Rectangle((x_centre - size / 2, y_bottom + i * size), size, size, facecolor=cmap(norm(v)),
+                         edgecolor="black", lw=0.5, gid=gid)
+        ax.add_patch(rect)
+        patches.append(rect)
+    return patches
+
+
+def draw_compact_rnn(ax=None):
+    """The "black-box" view of a simple RNN: one cell with a self-loop W, input U x, output V h.
+
+    Returns: (fig, ax)
+    """
+    fig, ax = _fig_ax(ax, figsize=(2.6, 3.4))
+    _box(ax, (0.0, 0.0), "x[t]", COLORS["input"], w=0.7, h=0.45, fontsize=9)
+    _box(ax, (0.0, 1.2), "h[t]", COLORS["hidden"], w=0.7, h=0.5, fontsize=9)
+    _box(ax, (0.0, 2.4), "o[t]", COLORS["output"], w=0.7, h=0.45, fontsize=9)
+    _arrow(ax, (0.0, 0.23), (0.0, 0.95))
+    _arrow(ax, (0.0, 1.45), (0.0, 2.17))
+    ax.add_patch(FancyArrowPatch((0.35, 1.3), (0.35, 1.1), connectionstyle="arc3,rad=-2.2",
+                                 arrowstyle="-|>", mutation_scale=10, lw=1.1, color="black"))
+    ax.text(0.08, 0.6, "U", fontsize=10, style="italic")
+    ax.text(0.08, 1.8, "V", fontsize=10, style="italic")
+    ax.text(0.78, 1.2, "W", fontsize=10, style="italic", va="center")
+    ax.set_xlim(-0.8, 1.1)
+    ax.set_ylim(-0.4, 2.8)
+    ax.axis("off")
+    ax.set_title("compact (black-box) view")
+    return fig, ax
+
+
+def draw_unrolled_rnn(x, h, o=None, h0=None, ax=None, seq: int = 0):
+    """The same RNN unrolled through time, every vector coloured by its real values.
+
+    Inputs:  x (T, N, D), h (T, N, H), optional o (T, N, K) and h0 (N, H) from a forward pass;
+             seq: which sequence of the batch to draw
+    Returns: (fig, ax)
+    """
+    x, h = np.asarray(x), np.asarray(h)
+    T, _, D = x.shape
+    H = h.shape[2]
+    K = 0 if o is None else np.asarray(o).shape[2]
+    size = 0.22
+    fig, ax = _fig_ax(ax, figsize=(1.45 * (T + 1) + 0.5, 3.4 + 0.22 * (H + D + K) / 3))
+    y_x, y_h = 0.0, D * size + 0.7
+    y_o = y_h + H * size + 0.7
+    vx = max(np.abs(x[:, seq]).max(), 1e-12)
+    vo = 1.0 if o is None else max(np.abs(np.asarray(o)[:, seq]).max(), 1e-12)
+    h0_values = np.zeros(H) if h0 is None else np.asarray(h0)[seq]
+    _vector_cells(ax, 0.0, y_h, h0_values, 1.0, "RdBu_r", size)
+    ax.text(0.0, y_h - 0.15, "h[-1]\n(h0)", ha="center", va="top", fontsize=8)
+    for t in range(T):
+        c = 1.25 * (t + 1)
+        _vector_cells(ax, c, y_x, x[t, seq], vx, "PuOr_r", size)
+        _vector_cells(ax, c, y_h, h[t, seq], 1.0, "RdBu_r", size)
+        ax.text(c, y_x - 0.12, f"x[{t}]", ha="center", va="top", fontsize=8)
+        ax.text(c + 0.14, y_h - 0.04, f"h[{t}]", ha="left", va="top", fontsize=8)
+        _arrow(ax, (c, y_x + D * size + 0.05), (c, y_h - 0.05))
+        ax.text(c - 0.1, (y_x + D * size + y_h) / 2, "U", ha="right", va="center", fontsize=9,
+                style="italic", color=COLORS["input"])
+        _arrow(ax, (c - 1.25 + size / 2 + 0.03, y_h + H * size / 2), (c - size / 2 - 0.03, y_h + H * size / 2))
+        ax.text(c - 0.625, y_h + H * size / 2 + 0.08, "W", ha="center", va="bottom", fontsize=9,
+                style="italic", color=COLORS["hidden"])
+        if o is not None:
+            _vector_cells(ax, c, y_o, np.asarray(o)[t, seq], vo, "PiYG", size)
+            ax.text(c + 0.16, y_o + K * size / 2, f"o[{t}]", ha="left", va="center", fontsize=8)
+            _arrow(ax, (c, y_h + H * size + 0.05), (c, y_o - 0.05))
+            ax.text(c - 0.1, (y_h + H * size + y_o) / 2, "V", ha="right", va="center", fontsize=9,
+                    style="italic", color=COLORS["output"])
+    top = (y_o + K * size) if o is not None else (y_h + H * size)
+    ax.set_xlim(-0.5, 1.25 * T + 0.8)
+    ax.set_ylim(-0.55, top + 0.3)
+    ax.axis("off")
+    ax.set_title(f"unrolled through T = {T} steps (sequence {seq}); colours are the values of a real "
+                 "forward pass;\nthe same U, W, V at every step")
+    return fig, ax
+
+
+def plot_rnn_views(x, h, o=None, h0=None, seq: int = 0):
+    """Compact view next to the unrolled view of the same RNN. Returns (fig, (ax_compact, ax_unrolled))."""
+    T = np.asarray(x).shape[0]
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(1.45 * (T + 1) + 3.2, 4.2),
+                                   gridspec_kw={"width_ratios": [2.2, 1.45 * (T + 1)]})
+    draw_compact_rnn(ax0)
+    draw_unrolled_rnn(x, h, o, h0, ax=ax1, seq=seq)
+    return fig, (ax0, ax1)
+
+
+def plot_bptt_flow(error_norms, contributions, total: float, t: int, param_label: str = "W[0, 0]"):
+    """Which errors feed the gradient contribution of step t, and how the contributions add up.
+
+    Inputs:
+      error_norms:   (T, T) array, error_norms[s, t] = size of the part of dL/dh_t that came from the
+                     loss at step s (zero for s < t), e.g. norms of :func:`helpers.rnn.error_contributions`
+      contributions: (T,) each step's contribution to one gradient entry (``param_label``)
+      total:         that entry of the full gradient from :func:`helpers.rnn.backward`
+      t:             the selected step
+    Returns: (fig, axes) with axes = (flow diagram, sources of the error at h_t, contributions)
+    """
+    error_norms = np.asarray(error_norms)
+    contributions = np.asarray(contributions)
+    T = error_norms.shape[0]
+    if error_norms.shape != (T, T) or contributions.shape != (T,):
+        raise ValueError(f"contributions: expected error_norms (T, T) and contributions (T,), got "
+                         f"{error_norms.shape} and {contributions.shape}")
+    fig = plt.figure(figsize=(9.0, 6.2))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.25, 1.0])
+    ax_flow = fig.add_subplot(grid[0, :])
+    ax_src = fig.add_subplot(grid[1, 0])
+    ax_sum = fig.add_subplot(grid[1, 1])
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, T))
+    # flow diagram: hidden chain, losses above, one arc per (source s -> receiving t)
+    for s in range(T):
+        _box(ax_flow, (s, 0.0), f"h[{s}]", COLORS["hidden"], w=0.55, h=0.4, fontsize=9)
+        _box(ax_flow, (s, 1.6), f"L[{s}]", colours[s], w=0.55, h=0.4, fontsize=9)
+        if s + 1 < T:
+            _arrow(ax_flow, (s + 0.28, 0.0), (s + 0.72, 0.0), color="grey")
+    scale = error_norms.max() or 1.0
+    from matplotlib.path import Path
+    for s in range(T):
+        for tt in range(s + 1):
+            width = 0.8 + 5.0 * error_norms[s, tt] / scale
+            style = dict(arrowstyle="-|>", mutation_scale=12, color=colours[s], lw=width, alpha=0.85)
+            if s == tt:  # the loss at step t feeds h_t directly
+                ax_flow.add_patch(FancyArrowPatch((s, 1.38), (s, 0.22), gid=f"arc-{s}-{tt}-a", **style))
+                continue
+            # the loss at step s enters h_s ...
+            ax_flow.add_patch(FancyArrowPatch((s, 1.38), (s, 0.22), gid=f"arc-{s}-{tt}-a", **style))
+            # ... and flows back through h_{s-1}, ..., h_{t+1} into h_t (drawn as a lane below the chain)
+            lane = -0.38 - 0.16 * (s - tt - 1)
+            x_end = tt + 0.06 * (s - tt)
+            path = Path([(s, -0.22), (s, lane), (x_end, lane), (x_end, -0.22)],
+                        [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO])
+            ax_flow.add_patch(FancyArrowPatch(path=path, gid=f"arc-{s}-{tt}-b", **style))
+    ax_flow.set_xlim(-0.6, T - 0.4)
+    ax_flow.set_ylim(-0.45 - 0.16 * (T - 1), 2.0)
+    ax_flow.axis("off")
+    # sources of the error at h_t
+    bars_src = ax_src.bar(np.arange(T), error_norms[:, t], color=colours, gid="sources")
+    ax_src.set_xticks(np.arange(T), [f"L[{s}]" for s in range(T)])
+    ax_src.set_xlabel("loss the error comes from")
+    ax_src.set_ylabel("size of its part of dL/dh[t]")
+    ax_src.set_ylim(0, 1.1 * scale)
+    # per-step contributions and their running sum
+    bars_sum = ax_sum.bar(np.arange(T), contributions, color="lightgrey", edgecolor="black", lw=0.5, gid="contrib")
+    ax_sum.plot(np.arange(T), np.cumsum(contributions), "o-", color="black", ms=4, label="running sum over steps")
+    ax_sum.axhline(total, color=COLORS["positive"], ls="--", label=f"full gradient from rnn.backward")
+    ax_sum.set_xticks(np.arange(T), [f"step {s}" for s in range(T)], fontsize=8)
+    ax_sum.set_ylabel(f"contribution to dL/d{param_label}")
+    ax_sum.set_title(f"dL/d{param_label} = sum of the per-step contributions", fontsize=10)
+    values = np.concatenate([contributions, np.cumsum(contributions), [total, 0.0]])
+    low, high = values.min(), values.max()
+    ax_sum.set_ylim(low - 0.6 * (high - low), high + 0.1 * (high - low))  # room for the legend below
+    ax_sum.legend(fontsize=8, loc="lower left")
+    fig._bptt = {"bars_src": bars_src, "bars_sum": bars_sum, "error_norms": error_norms,
+                 "colours": colours, "T": T}
+    update_bptt_flow(fig, (ax_flow, ax_src, ax_sum), t)
+    return fig, (ax_flow, ax_src, ax_sum)
+
+
+def update_bptt_flow(fig, axes, t: int) -> None:
+    """Show step t in a figure made by :func:`plot_bptt_flow`, changing only existing artists."""
+    ax_flow, ax_src, ax_sum = axes
+    state = fig._bptt
+    T = state["T"]
+    if not 0 <= t < T:
+        raise ValueError(f"t: expected a step in [0, {T}), got {t}")
+    for patch in ax_flow.patches:
+        gid = patch.get_gid() or ""
+        if gid.startswith("arc-"):
+            _, s, tt, _part = gid.split("-")
+            patch.set_visible(int(tt) == t)
+    for s, bar in enumerate(state["bars_src"]):
+        bar.set_height(state["error_norms"][s, t])
+    for s, bar in enumerate(state["bars_sum"]):
+        bar.set_facecolor(COLORS["hidden"] if s == t else "lightgrey")
+    n_sources = T - t
+    ax_flow.set_title(f"step t = {t}: dL/dh[{t}] collects the errors of the losses L[{t}] … L[{T - 1}] "
+                      f"({n_sources} path{'s' if n_sources != 1 else ''};\nlater losses reach h[{t}] "
+                      f"backwards through the chain; width = size of each part on arrival)")
+    ax_src.set_title(f"where dL/dh[{t}] comes from", fontsize=10)

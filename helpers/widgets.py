@@ -10,34 +10,25 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import clear_output, display
 
-from .plots import plot_sigmoid, update_sigmoid_plot
+from .plots import plot_bptt_flow, plot_sigmoid, update_bptt_flow, update_sigmoid_plot
 
-__all__ = ["SigmoidExplorer"]
+__all__ = ["SigmoidExplorer", "BPTTExplorer"]
 
 
-class SigmoidExplorer:
-    """Sliders for w and b of sigma(w x + b); the notebook-00 demo of how sliders work.
+class _FigureExplorer:
+    """Shared plumbing: a figure shown in an Output widget below a row of controls."""
 
-    Attributes (for tests and curious learners):
-      w_slider, b_slider: the sliders; fig, ax: the figure being updated; widget: the whole box
-    """
-
-    def __init__(self, w: float = 1.0, b: float = 0.0):
-        self.fig, self.ax = plot_sigmoid(w, b)
-        plt.close(self.fig)  # shown only through the Output widget, not again by the inline backend
-        style = {"description_width": "2em"}
-        self.w_slider = widgets.FloatSlider(value=w, min=-4.0, max=4.0, step=0.1, description="w",
-                                            style=style, continuous_update=True)
-        self.b_slider = widgets.FloatSlider(value=b, min=-5.0, max=5.0, step=0.1, description="b",
-                                            style=style, continuous_update=True)
+    def _setup(self, fig, controls):
+        self.fig = fig
+        plt.close(fig)  # shown only through the Output widget, not again by the inline backend
         self.output = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox([self.w_slider, self.b_slider]), self.output])
-        self.w_slider.observe(self._on_change, names="value")
-        self.b_slider.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([widgets.HBox(controls), self.output])
+        for control in controls:
+            control.observe(self._on_change, names="value")
         self._render()
 
     def _on_change(self, _change=None) -> None:
-        update_sigmoid_plot(self.ax, self.w_slider.value, self.b_slider.value)
+        self.update()
         self._render()
 
     def _render(self) -> None:
@@ -47,3 +38,40 @@ class SigmoidExplorer:
 
     def _ipython_display_(self):
         display(self.widget)
+
+
+class SigmoidExplorer(_FigureExplorer):
+    """Sliders for w and b of sigma(w x + b); the notebook-00 demo of how sliders work.
+
+    Attributes (for tests and curious learners):
+      w_slider, b_slider: the sliders; fig, ax: the figure being updated; widget: the whole box
+    """
+
+    def __init__(self, w: float = 1.0, b: float = 0.0):
+        fig, self.ax = plot_sigmoid(w, b)
+        style = {"description_width": "2em"}
+        self.w_slider = widgets.FloatSlider(value=w, min=-4.0, max=4.0, step=0.1, description="w", style=style)
+        self.b_slider = widgets.FloatSlider(value=b, min=-5.0, max=5.0, step=0.1, description="b", style=style)
+        self._setup(fig, [self.w_slider, self.b_slider])
+
+    def update(self) -> None:
+        update_sigmoid_plot(self.ax, self.w_slider.value, self.b_slider.value)
+
+
+class BPTTExplorer(_FigureExplorer):
+    """Pick a time step t and see which losses' errors flow into h[t], and how the per-step
+    contributions add up to the gradient. Static twin: :func:`helpers.plots.plot_bptt_flow`.
+
+    Inputs: the arguments of :func:`helpers.plots.plot_bptt_flow`
+    Attributes: t_slider, fig, axes, widget
+    """
+
+    def __init__(self, error_norms, contributions, total: float, t: int = 0, param_label: str = "W[0, 0]"):
+        fig, self.axes = plot_bptt_flow(error_norms, contributions, total, t, param_label)
+        T = len(contributions)
+        self.t_slider = widgets.IntSlider(value=t, min=0, max=T - 1, step=1, description="step t",
+                                          style={"description_width": "4em"})
+        self._setup(fig, [self.t_slider])
+
+    def update(self) -> None:
+        update_bptt_flow(self.fig, self.axes, self.t_slider.value)

@@ -95,3 +95,59 @@ def test_overview_and_data_figures():
     fig, axes = plots.plot_semantic_vectors(rng.uniform(size=(6, 3, 5, 5)), rng.uniform(size=(6, 2)),
                                             np.array([0, 0, 0, 1, 1, 1]), n_show=2)
     assert len(axes) == 5 and axes[-1].get_xlabel().startswith("feature 1")
+
+
+def _small_rnn_run():
+    from helpers import rnn
+    from helpers.losses import softmax_cross_entropy
+    from helpers.seeding import make_rng
+    rng = make_rng(3)
+    T, N, D, H, K = 5, 1, 2, 3, 2
+    p, out = rnn.init_params(D, H, rng), rnn.init_output_params(H, K, rng)
+    x = rng.standard_normal((T, N, D))
+    h, cache = rnn.forward(p, x)
+    o, ocache = rnn.output_forward(out, h)
+    _, do = softmax_cross_entropy(o, rng.integers(0, K, (T, N)))
+    dh, _ = rnn.output_backward(do, ocache)
+    E = rnn.error_contributions(dh, cache)
+    norms = np.linalg.norm(E.reshape(T, T, -1), axis=-1)  # (T, T)
+    parts = rnn.per_step_contributions(dh, cache)["W"][:, 0, 0]
+    total = rnn.backward(dh, cache)[2]["W"][0, 0]
+    return x, h, o, norms, parts, total
+
+
+def test_unrolled_rnn_is_coloured_by_the_forward_pass():
+    x, h, o, *_ = _small_rnn_run()
+    fig, (ax0, ax1) = plots.plot_rnn_views(x, h, o)
+    T, _, D = x.shape
+    H, K = h.shape[2], o.shape[2]
+    cells = [p for p in ax1.patches if p.__class__.__name__ == "Rectangle"]
+    assert len(cells) == H + T * (D + H + K)  # h0, then x, h, o at every step
+    cmap, norm = plt.get_cmap("RdBu_r"), plt.Normalize(-1, 1)
+    h_cells = cells[H + D:H + D + H]  # step 0: after h0 (H cells) and x[0] (D cells)
+    for cell, value in zip(h_cells, h[0, 0]):
+        np.testing.assert_allclose(cell.get_facecolor(), cmap(norm(value)))
+    labels = [t.get_text() for t in ax1.texts]
+    assert labels.count("U") == labels.count("W") == labels.count("V") == T  # the same weights at every step
+    assert ax0.get_title() == "compact (black-box) view"
+
+
+def test_bptt_flow_static_and_widget():
+    from helpers.widgets import BPTTExplorer
+    *_, norms, parts, total = _small_rnn_run()
+    fig, (flow, src, summ) = plots.plot_bptt_flow(norms, parts, total, t=1)
+    visible = {p.get_gid() for p in flow.patches if (p.get_gid() or "").startswith("arc") and p.get_visible()}
+    assert {g.split("-")[1] for g in visible} == {"1", "2", "3", "4"}  # losses 1..4 feed h[1]
+    assert [b.get_height() for b in src.patches] == pytest.approx(list(norms[:, 1]))
+    assert summ.lines[0].get_ydata()[-1] == pytest.approx(total)  # the running sum ends at the gradient
+    explorer = BPTTExplorer(norms, parts, total, t=0)
+    n_patches = len(explorer.axes[0].patches)
+    explorer.t_slider.value = 3
+    visible = {p.get_gid().split("-")[1] for p in explorer.axes[0].patches
+               if (p.get_gid() or "").startswith("arc") and p.get_visible()}
+    assert visible == {"3", "4"}
+    assert [b.get_height() for b in explorer.axes[1].patches] == pytest.approx(list(norms[:, 3]))
+    assert len(explorer.axes[0].patches) == n_patches
+    assert "step t = 3" in explorer.axes[0].get_title()
+    with pytest.raises(ValueError, match=r"t: expected a step in \[0, 5\)"):
+        plots.update_bptt_flow(fig, (flow, src, summ), 5)
