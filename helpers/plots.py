@@ -526,3 +526,25 @@ def update_bptt_flow(fig, axes, t: int) -> None:
                       f"({n_sources} path{'s' if n_sources != 1 else ''};\nlater losses reach h[{t}] "
                       f"backwards through the chain; width = size of each part on arrival)")
     ax_src.set_title(f"where dL/dh[{t}] comes from", fontsize=10)
+
+
+def plot_loss_curves(curves: dict, xlabel: str = "epoch", ylabel: str = "loss", title: str = "",
+                     baselines: dict | None = None, ax=None, logy: bool = False):
+    """Learning curves: one line per named series, plus optional horizontal baselines.
+
+    Inputs:  curves {name: sequence of values}; baselines {name: value}
+    Returns: (fig, ax)
+    """
+    fig, ax = _fig_ax(ax, figsize=(6.5, 3.4))
+    for name, values in curves.items():
+        values = np.asarray(values)
+        ax.plot(np.arange(1, len(values) + 1), values, lw=1.6, label=name)
+    for i, (name, value) in enumerate((baselines or {}).items()):
+        ax.axhline(value, ls="--", lw=1.0, color=f"C{i + len(curves)}", label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig, ax

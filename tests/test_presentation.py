@@ -151,3 +151,17 @@ def test_bptt_flow_static_and_widget():
     assert "step t = 3" in explorer.axes[0].get_title()
     with pytest.raises(ValueError, match=r"t: expected a step in \[0, 5\)"):
         plots.update_bptt_flow(fig, (flow, src, summ), 5)
+
+
+def test_loss_curves_and_progress_display():
+    fig, ax = plots.plot_loss_curves({"train": [3.0, 2.0, 1.5], "val": [3.2, 2.5, 2.4]},
+                                     baselines={"persistence": 2.2}, ylabel="MAE")
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [3.2, 2.5, 2.4])
+    assert ax.lines[2].get_ydata()[0] == 2.2 and ax.get_ylabel() == "MAE"
+    from helpers.widgets import ProgressDisplay
+    progress = ProgressDisplay(total=4, description="epoch")
+    progress.update(2, loss=0.5)
+    assert progress.bar.value == 2 and progress.label.value == "2 / 4   loss 0.5"
+    with pytest.raises(ValueError, match="total: expected a positive int"):
+        ProgressDisplay(total=0)
