@@ -395,7 +395,7 @@ def draw_unrolled_rnn(x, h, o=None, h0=None, ax=None, seq: int = 0):
     vo = 1.0 if o is None else max(np.abs(np.asarray(o)[:, seq]).max(), 1e-12)
     h0_values = np.zeros(H) if h0 is None else np.asarray(h0)[seq]
     _vector_cells(ax, 0.0, y_h, h0_values, 1.0, "RdBu_r", size)
-    ax.text(0.0, y_h - 0.15, "h[-1]\n(h0)", ha="center", va="top", fontsize=8)
+    ax.text(0.0, y_h - 0.15, "h0\n(initial)", ha="center", va="top", fontsize=8)
     for t in range(T):
         c = 1.25 * (t + 1)
         _vector_cells(ax, c, y_x, x[t, seq], vx, "PuOr_r", size)
@@ -486,7 +486,7 @@ def plot_bptt_flow(error_norms, contributions, total: float, t: int, param_label
     bars_src = ax_src.bar(np.arange(T), error_norms[:, t], color=colours, gid="sources")
     ax_src.set_xticks(np.arange(T), [f"L[{s}]" for s in range(T)])
     ax_src.set_xlabel("loss the error comes from")
-    ax_src.set_ylabel("size of its part of dL/dh[t]")
+    ax_src.set_ylabel("norm of its part of dL/dh[t]")
     ax_src.set_ylim(0, 1.1 * scale)
     # per-step contributions and their running sum
     bars_sum = ax_sum.bar(np.arange(T), contributions, color="lightgrey", edgecolor="black", lw=0.5, gid="contrib")
@@ -500,7 +500,7 @@ def plot_bptt_flow(error_norms, contributions, total: float, t: int, param_label
     ax_sum.set_ylim(low - 0.6 * (high - low), high + 0.1 * (high - low))  # room for the legend below
     ax_sum.legend(fontsize=8, loc="lower left")
     fig._bptt = {"bars_src": bars_src, "bars_sum": bars_sum, "error_norms": error_norms,
-                 "colours": colours, "T": T}
+                 "colours": colours, "T": T, "param_label": param_label}
     update_bptt_flow(fig, (ax_flow, ax_src, ax_sum), t)
     return fig, (ax_flow, ax_src, ax_sum)
 
@@ -524,8 +524,11 @@ def update_bptt_flow(fig, axes, t: int) -> None:
     n_sources = T - t
     ax_flow.set_title(f"step t = {t}: dL/dh[{t}] collects the errors of the losses L[{t}] … L[{T - 1}] "
                       f"({n_sources} path{'s' if n_sources != 1 else ''};\nlater losses reach h[{t}] "
-                      f"backwards through the chain; width = size of each part on arrival)")
+                      f"backwards through the chain; line width grows with the size of each part on arrival)")
     ax_src.set_title(f"where dL/dh[{t}] comes from", fontsize=10)
+    ax_src.set_ylabel(f"norm of its part of dL/dh[{t}]")
+    ax_sum.set_title(f"dL/d{state['param_label']} = sum of the per-step contributions\n(step {t} in orange)",
+                     fontsize=10)
 
 
 def plot_loss_curves(curves: dict, xlabel: str = "epoch", ylabel: str = "loss", title: str = "",

@@ -1,11 +1,11 @@
 """The simple recurrent network (Elman RNN): forward pass and backpropagation through time (BPTT).
 
-Notation (Goodfellow, Bengio & Courville, *Deep Learning*, ch. 10; a batch stores one sequence per column
-of the N axis, and a row-vector layout ``x[t] @ U.T`` computes ``U x`` for every sequence at once)
+Notation (Goodfellow, Bengio & Courville, *Deep Learning*, ch. 10; a batch stores one sequence per row
+of the N axis, and the row-vector layout ``x[t] @ U.T`` computes ``U x`` for every sequence at once)
 --------
 x    (T, N, D)  inputs, time-major: x[t] is step t of every sequence
-h0   (N, H)     initial hidden state (zeros by default)
-h    (T, N, H)  hidden states h[t] = h^(t+1) in the book's 1-based numbering
+h0   (N, H)     the initial state (zeros by default), written h_{-1} below; not the same as h[0]
+h    (T, N, H)  hidden states: h[t] is the state after input x[t], t = 0 ... T-1
 U    (H, D)     input -> hidden weights        W (H, H) hidden -> hidden weights      b (H,) bias
 V    (K, H)     hidden -> output weights       c (K,)   output bias (the output layer, see below)
 
@@ -20,7 +20,7 @@ Backward (eqs. 10.17-10.28), with g_t = dL/dh_t the *total* gradient reaching h_
 g_t        = dh_t (from the output at step t) + W^T diag(1 - h_{t+1}^2) g_{t+1}
 da_t       = diag(1 - h_t^2) g_t
 dL/dU      = sum_t da_t x_t^T      dL/dW = sum_t da_t h_{t-1}^T      dL/db = sum_t da_t
-dL/dx_t    = U^T da_t              dL/dh0 = W^T da_1
+dL/dx_t    = U^T da_t              dL/dh0 = W^T da_0
 
 The parameters do not depend on t; the errors do. The gradient of a parameter is the *sum over time*
 of per-step contributions, each computed from that step's error.
@@ -44,6 +44,11 @@ PARAM_SPECS = {"U": ("H", "D"), "W": ("H", "H"), "b": ("H",)}
 OUTPUT_SPECS = {"V": ("K", "H"), "c": ("K",)}
 
 
+def _check_float_dtype(dtype):
+    if np.dtype(dtype).kind != "f":
+        raise ValueError(f"dtype: expected a real floating-point dtype such as np.float64, got {np.dtype(dtype)}")
+
+
 def _positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}: expected a positive int, got {value!r}")
@@ -53,14 +58,18 @@ def init_params(input_size: int, hidden_size: int, rng: np.random.Generator,
                 weight_scale: float = 1.0, dtype=np.float64) -> dict:
     """Random RNN core parameters: U ~ N(0, 1/D), W ~ N(0, weight_scale^2 / H), b = 0.
 
-    With weight_scale = 1 the largest singular value of W is about 2 (and its spectral radius about 1);
-    notebook 06 turns this knob to make gradients vanish or explode.
+    For large H and weight_scale = 1, the spectral radius of W is close to 1 and its largest singular
+    value close to 2 (both a little lower for small H); notebook 06 turns this knob to make gradients
+    vanish or explode.
 
     Returns: {"U": (H, D), "W": (H, H), "b": (H,)}
     """
     check_rng(rng)
     _positive_int("input_size", input_size)
     _positive_int("hidden_size", hidden_size)
+    _check_float_dtype(dtype)
+    if not (np.isfinite(weight_scale) and weight_scale >= 0):
+        raise ValueError(f"weight_scale: expected a finite non-negative number, got {weight_scale!r}")
     D, H = input_size, hidden_size
     U = rng.standard_normal((H, D)) / np.sqrt(D)  # (H, D)
     W = weight_scale * rng.standard_normal((H, H)) / np.sqrt(H)  # (H, H)
@@ -97,6 +106,8 @@ def step_backward(dh_t, cache: StepCache):
     Inputs:  dh_t (N, H); StepCache
     Returns: dx_t (N, D); dh_prev (N, H); grads {"U": (H, D), "W": (H, H), "b": (H,)}
     """
+    if not isinstance(cache, StepCache):
+        raise ValueError(f"cache: expected the StepCache returned by step_forward, got {type(cache).__name__}")
     dh_t = check_array("dh_t", dh_t, cache.h_t.shape)
     da = dh_t * (1.0 - cache.h_t ** 2)  # (N, H): diag(1 - h_t^2) g_t
     grads = {"U": da.T @ cache.x_t, "W": da.T @ cache.h_prev, "b": da.sum(axis=0)}
@@ -104,7 +115,11 @@ def step_backward(dh_t, cache: StepCache):
 
 
 class RNNCache(NamedTuple):
-    """What the sequence backward needs: inputs, initial state, every hidden state, the weights."""
+    """What the sequence backward needs: inputs, initial state, every hidden state, the weights.
+
+    U and W are the parameter arrays themselves, not copies: update parameters by making new arrays
+    (as :mod:`helpers.optim` does), not in place, between a forward pass and its backward pass.
+    """
 
     x: np.ndarray   # (T, N, D)
     h0: np.ndarray  # (N, H)
@@ -121,8 +136,11 @@ class RNNCache(NamedTuple):
 def _validate(params, x, h0):
     dims = check_params(params, PARAM_SPECS)
     x = check_array("x", x, ("T", "N", "D"), dims)
+    if dims["T"] < 1:
+        raise ValueError(f"x: expected at least one time step, got shape {x.shape}")
     if h0 is None:
-        h0 = np.zeros((dims["N"], dims["H"]), dtype=x.dtype)  # (N, H)
+        dtype = np.result_type(x, params["U"], params["W"], params["b"])
+        h0 = np.zeros((dims["N"], dims["H"]), dtype=dtype)  # (N, H)
     else:
         h0 = check_array("h0", h0, ("N", "H"), dims)
     return x, h0
@@ -140,7 +158,7 @@ def forward(params: dict, x, h0=None):
     x, h0 = _validate(params, x, h0)
     T = x.shape[0]
     U, W = params["U"], params["W"]
-    dtype = np.result_type(x, h0, U, W)
+    dtype = np.result_type(x, h0, U, W, params["b"])
     a_in = x @ U.T + params["b"]  # (T, N, H): the input part of a_t, all steps at once
     h = np.empty(a_in.shape, dtype=dtype)  # (T, N, H)
     h_prev = h0
@@ -150,7 +168,21 @@ def forward(params: dict, x, h0=None):
 
 
 def _check_dh(dh, cache):
+    if not isinstance(cache, RNNCache):
+        raise ValueError(f"cache: expected the RNNCache returned by rnn.forward, got {type(cache).__name__}")
     return check_array("dh", dh, cache.h.shape)
+
+
+def _backward_da(dh, cache):
+    """The BPTT recursion: da[t] = dL/da_t for every step, and dL/dh0."""
+    T = dh.shape[0]
+    da = np.empty_like(cache.h, dtype=np.result_type(dh, cache.h))  # (T, N, H)
+    g_next = np.zeros_like(dh[0])  # (N, H): gradient flowing back from step t+1 into h_t
+    for t in range(T - 1, -1, -1):
+        g = dh[t] + g_next  # (N, H): total dL/dh_t
+        da[t] = g * (1.0 - cache.h[t] ** 2)  # (N, H)
+        g_next = da[t] @ cache.W  # (N, H): W^T diag(1 - h_t^2) g_t, for h_{t-1}
+    return da, g_next
 
 
 def backward(dh, cache: RNNCache):
@@ -163,15 +195,8 @@ def backward(dh, cache: RNNCache):
     Returns: dx (T, N, D); dh0 (N, H); grads {"U": (H, D), "W": (H, H), "b": (H,)}
     """
     dh = _check_dh(dh, cache)
-    T = dh.shape[0]
-    W = cache.W
-    da = np.empty_like(cache.h, dtype=np.result_type(dh, cache.h))  # (T, N, H)
-    g_next = np.zeros_like(dh[0])  # (N, H): gradient flowing back from step t+1 into h_t
-    for t in range(T - 1, -1, -1):
-        g = dh[t] + g_next  # (N, H): total dL/dh_t
-        da[t] = g * (1.0 - cache.h[t] ** 2)  # (N, H)
-        g_next = da[t] @ W  # (N, H): W^T diag(1 - h_t^2) g_t, for h_{t-1}
-    return _grads_from_da(da, cache, dh0=g_next)
+    da, dh0 = _backward_da(dh, cache)
+    return _grads_from_da(da, cache, dh0=dh0)
 
 
 def _grads_from_da(da, cache, dh0):
@@ -192,7 +217,7 @@ def truncated_backward(dh, cache: RNNCache, k: int):
 
     The error injected at step s (``dh[s]``) reaches h_s, h_{s-1}, ..., h_{s-k+1} and stops. With
     k = 1 no error crosses a recurrent connection; with k >= T this equals :func:`backward`.
-    Cost: about T * k step-backward operations instead of T.
+    Cost: T*k - k(k-1)/2 step-backward operations (about T*k for k << T) instead of T.
 
     Inputs:  dh (T, N, H); RNNCache; k >= 1
     Returns: dx (T, N, D); dh0 (N, H); grads — the truncated gradient, same layout as :func:`backward`
@@ -220,6 +245,7 @@ def error_contributions(dh, cache: RNNCache) -> np.ndarray:
 
     E[s, t] = (dh_s/dh_t)^T dh[s] for s >= t, and 0 for s < t (an error only flows backwards in time).
     Summing over s gives the total gradient g_t = dL/dh_t that :func:`backward` computes.
+    Memory grows as T^2 N H: meant for the small examples of the notebooks.
 
     Inputs:  dh (T, N, H); RNNCache
     Returns: E (T, T, N, H), indexed [source step s, receiving step t]
@@ -243,8 +269,7 @@ def per_step_contributions(dh, cache: RNNCache) -> dict:
     gradients of :func:`backward`.
     """
     dh = _check_dh(dh, cache)
-    g = error_contributions(dh, cache).sum(axis=0)  # (T, N, H): total dL/dh_t
-    da = g * (1.0 - cache.h ** 2)  # (T, N, H)
+    da, _ = _backward_da(dh, cache)  # (T, N, H): dL/da_t
     return {"U": np.einsum("tnh,tnd->thd", da, cache.x),
             "W": np.einsum("tnh,tnj->thj", da, cache.h_prev),
             "b": da.sum(axis=1)}

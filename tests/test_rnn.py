@@ -231,3 +231,22 @@ def test_init_is_reproducible(rng):
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     assert set(a) == {"U", "W", "b"} and a["U"].shape == (4, 3) and a["W"].shape == (4, 4)
+
+
+def test_edge_cases_and_dtypes(rng):
+    with pytest.raises(ValueError, match="dtype: expected a real floating-point dtype"):
+        rnn.init_params(2, 3, rng, dtype=np.int32)
+    for bad in (float("nan"), -1.0):
+        with pytest.raises(ValueError, match="weight_scale: expected a finite non-negative number"):
+            rnn.init_params(2, 3, rng, weight_scale=bad)
+    params = rnn.init_params(2, 3, rng)
+    with pytest.raises(ValueError, match="x: expected at least one time step"):
+        rnn.forward(params, np.zeros((0, 1, 2)))
+    # a float64 bias with float32 everything else: the result is float64, not silently cast down
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    h, cache = rnn.forward({**p32, "b": np.zeros(3)}, np.ones((2, 1, 2), np.float32))
+    assert h.dtype == np.float64 and cache.h0.dtype == np.float64
+    with pytest.raises(ValueError, match="cache: expected the RNNCache returned by rnn.forward"):
+        rnn.backward(np.zeros((2, 1, 3)), object())
+    with pytest.raises(ValueError, match="cache: expected the StepCache returned by step_forward"):
+        rnn.step_backward(np.zeros((1, 3)), cache)
