@@ -159,11 +159,17 @@ def forward(params: dict, x, h0=None):
     T = x.shape[0]
     U, W = params["U"], params["W"]
     dtype = np.result_type(x, h0, U, W, params["b"])
-    a_in = x @ U.T + params["b"]  # (T, N, H): the input part of a_t, all steps at once
-    h = np.empty(a_in.shape, dtype=dtype)  # (T, N, H)
+    N, D = x.shape[1], x.shape[2]
+    H = W.shape[0]
+    a_in = (x.reshape(T * N, D) @ U.T + params["b"]).reshape(T, N, H)  # (T, N, H): input part, all steps
+    h = a_in.astype(dtype, copy=True)  # (T, N, H): starts as the input part, becomes tanh(a_t) in place
+    W_T = np.ascontiguousarray(W.T, dtype=dtype)  # (H, H)
+    rec = np.empty((N, H), dtype=dtype)  # (N, H): workspace for W h_{t-1}
     h_prev = h0
     for t in range(T):
-        h_prev = h[t] = np.tanh(a_in[t] + h_prev @ W.T)  # (N, H)
+        np.matmul(h_prev, W_T, out=rec)  # (N, H): W h_{t-1}
+        rec += h[t]  # a_t
+        h_prev = np.tanh(rec, out=h[t])  # (N, H), written straight into h
     return h, RNNCache(x=x, h0=h0, h=h, U=U, W=W)
 
 
@@ -176,12 +182,16 @@ def _check_dh(dh, cache):
 def _backward_da(dh, cache):
     """The BPTT recursion: da[t] = dL/da_t for every step, and dL/dh0."""
     T = dh.shape[0]
-    da = np.empty_like(cache.h, dtype=np.result_type(dh, cache.h))  # (T, N, H)
-    g_next = np.zeros_like(dh[0])  # (N, H): gradient flowing back from step t+1 into h_t
+    dtype = np.result_type(dh, cache.h, cache.W)
+    da = 1.0 - cache.h ** 2  # (T, N, H): tanh'(a_t) for every step at once; becomes dL/da_t in place
+    da = da.astype(dtype, copy=False)
+    W = cache.W.astype(dtype, copy=False)
+    g = np.empty(dh.shape[1:], dtype=dtype)  # (N, H): workspace for the total dL/dh_t
+    g_next = np.zeros(dh.shape[1:], dtype=dtype)  # (N, H): gradient flowing back from step t+1 into h_t
     for t in range(T - 1, -1, -1):
-        g = dh[t] + g_next  # (N, H): total dL/dh_t
-        da[t] = g * (1.0 - cache.h[t] ** 2)  # (N, H)
-        g_next = da[t] @ cache.W  # (N, H): W^T diag(1 - h_t^2) g_t, for h_{t-1}
+        np.add(dh[t], g_next, out=g)  # total dL/dh_t
+        da[t] *= g  # (N, H): diag(1 - h_t^2) g_t
+        g_next = da[t] @ W  # (N, H): W^T diag(1 - h_t^2) g_t, for h_{t-1}
     return da, g_next
 
 
@@ -206,10 +216,12 @@ def _grads_from_da(da, cache, dh0):
     da_flat = da.reshape(T * N, H)  # (T*N, H)
     grads = {
         "U": da_flat.T @ cache.x.reshape(T * N, D),  # (H, D) = sum_t da_t x_t^T
-        "W": da_flat.T @ cache.h_prev.reshape(T * N, H),  # (H, H) = sum_t da_t h_{t-1}^T
+        # sum_t da_t h_{t-1}^T: steps 1..T-1 pair with h[0..T-2], step 0 with h0
+        "W": da[1:].reshape(-1, H).T @ cache.h[:-1].reshape(-1, H) + da[0].T @ cache.h0,  # (H, H)
         "b": da_flat.sum(axis=0),  # (H,)
     }
-    return da @ cache.U, dh0, grads  # dx: (T, N, D)
+    dx = (da_flat @ cache.U).reshape(T, N, D)  # (T, N, D)
+    return dx, dh0, grads
 
 
 def truncated_backward(dh, cache: RNNCache, k: int):
