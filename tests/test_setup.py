@@ -61,7 +61,7 @@ def test_the_test_environment_matches_the_pins():
 
 LAYERS_1_TO_3 = ["helpers", "helpers.numerics", "helpers.gradcheck", "helpers.shapes",
                  "helpers.seeding", "helpers.environment", "helpers.dense", "helpers.conv",
-                 "helpers.datasets", "helpers.rnn", "helpers.losses", "helpers.optim"]
+                 "helpers.datasets", "helpers.rnn", "helpers.lstm", "helpers.losses", "helpers.optim"]
 
 
 def test_math_layers_import_without_matplotlib_or_ipywidgets():
@@ -86,7 +86,7 @@ def test_math_layers_import_without_matplotlib_or_ipywidgets():
 
 def test_layers_only_import_downwards():
     layer = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment": 1,
-             "dense": 2, "conv": 2, "rnn": 2, "losses": 2, "datasets": 3, "optim": 3, "plots": 4, "widgets": 4}
+             "dense": 2, "conv": 2, "rnn": 2, "lstm": 2, "losses": 2, "datasets": 3, "optim": 3, "plots": 4, "widgets": 4}
     for path in (ROOT / "helpers").glob("*.py"):
         if path.stem == "__init__":
             continue

@@ -1,0 +1,299 @@
+"""Long short-term memory (LSTM) in the notation of Greff et al., "LSTM: A Search Space Odyssey" (2017).
+
+Notation (one batch row per sequence; the row-vector layout ``x_t @ W_z.T`` computes W_z x_t)
+--------
+x    (T, N, D)   inputs, time-major          y0, c0 (N, H)  initial output and cell state (zeros)
+y    (T, N, H)   block outputs                c      (T, N, H) cell states
+W_z, W_i, W_f, W_o  (H, D)  input weights of block input z, input gate i, forget gate f, output gate o
+R_z, R_i, R_f, R_o  (H, H)  recurrent weights (from y_{t-1})
+b_z, b_i, b_f, b_o  (H,)    biases
+p_i, p_f, p_o       (H,)    peephole weights (optional: without these keys the cell has no peepholes)
+sigma = logistic sigmoid; g = h = tanh; * is the Hadamard (elementwise) product
+
+Forward (Greff et al., eqs. 1-6, with a bar for pre-activations)
+-------
+zbar_t = W_z x_t + R_z y_{t-1} + b_z                       z_t = g(zbar_t)          block input
+ibar_t = W_i x_t + R_i y_{t-1} + p_i * c_{t-1} + b_i       i_t = sigma(ibar_t)      input gate
+fbar_t = W_f x_t + R_f y_{t-1} + p_f * c_{t-1} + b_f       f_t = sigma(fbar_t)      forget gate
+c_t    = z_t * i_t + c_{t-1} * f_t                                                  cell
+obar_t = W_o x_t + R_o y_{t-1} + p_o * c_t + b_o           o_t = sigma(obar_t)      output gate
+y_t    = h(c_t) * o_t                                                               block output
+(the output peephole sees the *current* cell c_t; the other two see c_{t-1})
+
+Backward (Greff et al., eqs. 7-14); Delta_t is the gradient from the layer above (``dy[t]``)
+--------
+dy_t    = Delta_t + R_z^T dzbar_{t+1} + R_i^T dibar_{t+1} + R_f^T dfbar_{t+1} + R_o^T dobar_{t+1}
+dobar_t = dy_t * h(c_t) * sigma'(obar_t)
+dc_t    = dy_t * o_t * h'(c_t) + p_o * dobar_t + p_i * dibar_{t+1} + p_f * dfbar_{t+1} + dc_{t+1} * f_{t+1}
+dfbar_t = dc_t * c_{t-1} * sigma'(fbar_t)
+dibar_t = dc_t * z_t * sigma'(ibar_t)
+dzbar_t = dc_t * i_t * g'(zbar_t)
+dx_t    = W_z^T dzbar_t + W_i^T dibar_t + W_f^T dfbar_t + W_o^T dobar_t
+dW_* = sum_t d*bar_t x_t^T     dR_* = sum_t d*bar_t y_{t-1}^T     db_* = sum_t d*bar_t
+dp_i = sum_t c_{t-1} * dibar_t     dp_f = sum_t c_{t-1} * dfbar_t     dp_o = sum_t c_t * dobar_t
+
+Implementation: the four gates are fused. One matrix product computes the input part of all four
+pre-activations for all T steps; each step does one (N, H) x (H, 4H) product for the recurrent part;
+the weight gradients are large products after the loop.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .seeding import check_rng
+from .shapes import check_array, check_params
+
+__all__ = ["GATES", "PEEPHOLES", "init_params", "has_peepholes", "step_forward", "step_backward",
+           "forward", "backward", "StepCache", "LSTMCache"]
+
+GATES = ("z", "i", "f", "o")
+PEEPHOLES = ("p_i", "p_f", "p_o")
+_SPECS = {**{f"W_{g}": ("H", "D") for g in GATES}, **{f"R_{g}": ("H", "H") for g in GATES},
+          **{f"b_{g}": ("H",) for g in GATES}, **{p: ("H",) for p in PEEPHOLES}}
+
+
+def _sigmoid(a):
+    return 0.5 + 0.5 * np.tanh(0.5 * a)  # = 1 / (1 + exp(-a)), without overflow, one tanh call
+
+
+def init_params(input_size: int, hidden_size: int, rng: np.random.Generator, peepholes: bool = True,
+                forget_bias: float = 0.0, dtype=np.float64) -> dict:
+    """Random LSTM parameters: W_* ~ N(0, 1/D), R_* ~ N(0, 1/H), peepholes ~ N(0, 0.1^2), biases 0
+    except b_f = forget_bias (1.0 is the common choice of Jozefowicz et al., 2015).
+
+    Returns: dict with W_z..W_o (H, D), R_z..R_o (H, H), b_z..b_o (H,), and p_i, p_f, p_o (H,) if peepholes
+    """
+    check_rng(rng)
+    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    if np.dtype(dtype).kind != "f":
+        raise ValueError(f"dtype: expected a real floating-point dtype, got {np.dtype(dtype)}")
+    D, H = input_size, hidden_size
+    params = {}
+    for g in GATES:
+        params[f"W_{g}"] = rng.standard_normal((H, D)) / np.sqrt(D)  # (H, D)
+    for g in GATES:
+        params[f"R_{g}"] = rng.standard_normal((H, H)) / np.sqrt(H)  # (H, H)
+    for g in GATES:
+        params[f"b_{g}"] = np.full(H, forget_bias if g == "f" else 0.0)  # (H,)
+    if peepholes:
+        for p in PEEPHOLES:
+            params[p] = 0.1 * rng.standard_normal(H)  # (H,)
+    return {k: v.astype(dtype) for k, v in params.items()}
+
+
+def has_peepholes(params: dict) -> bool:
+    """True if the cell has peephole connections (all three p_* keys), False if none."""
+    present = [p for p in PEEPHOLES if p in params]
+    if present and len(present) != len(PEEPHOLES):
+        missing = [p for p in PEEPHOLES if p not in params]
+        raise ValueError(f"params: has peepholes {present} but is missing {missing}; "
+                         f"give all of {list(PEEPHOLES)} or none")
+    return bool(present)
+
+
+def _validate_params(params):
+    dims = check_params(params, _SPECS, optional=PEEPHOLES)
+    return dims, has_peepholes(params)
+
+
+def _fused(params, dtype):
+    W_all = np.concatenate([params[f"W_{g}"] for g in GATES]).astype(dtype, copy=False)  # (4H, D)
+    R_all = np.concatenate([params[f"R_{g}"] for g in GATES]).astype(dtype, copy=False)  # (4H, H)
+    b_all = np.concatenate([params[f"b_{g}"] for g in GATES]).astype(dtype, copy=False)  # (4H,)
+    return W_all, R_all, b_all
+
+
+def _peep(params, peep, H, dtype):
+    if peep:
+        return tuple(params[p].astype(dtype, copy=False) for p in PEEPHOLES)
+    zero = np.zeros(H, dtype=dtype)
+    return zero, zero, zero
+
+
+# --------------------------------------------------------------------------- one step
+
+class StepCache(NamedTuple):
+    """Everything one step's backward needs (gate values are after their nonlinearity)."""
+
+    x_t: np.ndarray     # (N, D)
+    y_prev: np.ndarray  # (N, H)
+    c_prev: np.ndarray  # (N, H)
+    z: np.ndarray       # (N, H)
+    i: np.ndarray       # (N, H)
+    f: np.ndarray       # (N, H)
+    o: np.ndarray       # (N, H)
+    c: np.ndarray       # (N, H)
+    tanh_c: np.ndarray  # (N, H)
+    params: dict
+
+
+def step_forward(params: dict, x_t, y_prev, c_prev):
+    """One LSTM step (Greff eqs. 1-6). Returns y_t (N, H), c_t (N, H), StepCache."""
+    dims, peep = _validate_params(params)
+    x_t = check_array("x_t", x_t, ("N", "D"), dims)
+    y_prev = check_array("y_prev", y_prev, ("N", "H"), dims)
+    c_prev = check_array("c_prev", c_prev, ("N", "H"), dims)
+    P = lambda name: params[name] if peep else 0.0  # noqa: E731
+    pre = {g: x_t @ params[f"W_{g}"].T + y_prev @ params[f"R_{g}"].T + params[f"b_{g}"] for g in GATES}
+    z = np.tanh(pre["z"])
+    i = _sigmoid(pre["i"] + P("p_i") * c_prev)
+    f = _sigmoid(pre["f"] + P("p_f") * c_prev)
+    c = z * i + c_prev * f
+    o = _sigmoid(pre["o"] + P("p_o") * c)
+    tanh_c = np.tanh(c)
+    return tanh_c * o, c, StepCache(x_t, y_prev, c_prev, z, i, f, o, c, tanh_c, params)
+
+
+def step_backward(dy_t, dc_t, cache: StepCache):
+    """Backward of one step.
+
+    Inputs:  dy_t (N, H): total gradient reaching y_t (from above and from step t+1);
+             dc_t (N, H): gradient reaching c_t from step t+1 (dc_{t+1} * f_{t+1} + peephole terms);
+             StepCache
+    Returns: dx_t (N, D), dy_prev (N, H), dc_prev (N, H), grads keyed like params
+    """
+    if not isinstance(cache, StepCache):
+        raise ValueError(f"cache: expected the StepCache returned by step_forward, got {type(cache).__name__}")
+    dy_t = check_array("dy_t", dy_t, cache.c.shape)
+    dc_t = check_array("dc_t", dc_t, cache.c.shape)
+    p = cache.params
+    peep = has_peepholes(p)
+    P = lambda name: p[name] if peep else 0.0  # noqa: E731
+    do_bar = dy_t * cache.tanh_c * cache.o * (1 - cache.o)
+    dc = dc_t + dy_t * cache.o * (1 - cache.tanh_c ** 2) + P("p_o") * do_bar
+    df_bar = dc * cache.c_prev * cache.f * (1 - cache.f)
+    di_bar = dc * cache.z * cache.i * (1 - cache.i)
+    dz_bar = dc * cache.i * (1 - cache.z ** 2)
+    d = {"z": dz_bar, "i": di_bar, "f": df_bar, "o": do_bar}
+    grads = {}
+    for g in GATES:
+        grads[f"W_{g}"] = d[g].T @ cache.x_t
+        grads[f"R_{g}"] = d[g].T @ cache.y_prev
+        grads[f"b_{g}"] = d[g].sum(axis=0)
+    if peep:
+        grads["p_i"] = np.sum(di_bar * cache.c_prev, axis=0)
+        grads["p_f"] = np.sum(df_bar * cache.c_prev, axis=0)
+        grads["p_o"] = np.sum(do_bar * cache.c, axis=0)
+    dx = sum(d[g] @ p[f"W_{g}"] for g in GATES)
+    dy_prev = sum(d[g] @ p[f"R_{g}"] for g in GATES)
+    dc_prev = dc * cache.f + P("p_i") * di_bar + P("p_f") * df_bar
+    return dx, dy_prev, dc_prev, grads
+
+
+# --------------------------------------------------------------------------- a whole sequence
+
+class LSTMCache(NamedTuple):
+    """Per-step values of a forward pass, all (T, N, H) unless noted; gates after their nonlinearity."""
+
+    x: np.ndarray       # (T, N, D)
+    y0: np.ndarray      # (N, H)
+    c0: np.ndarray      # (N, H)
+    z: np.ndarray
+    i: np.ndarray
+    f: np.ndarray
+    o: np.ndarray
+    c: np.ndarray
+    tanh_c: np.ndarray
+    y: np.ndarray
+    W_all: np.ndarray   # (4H, D) fused input weights, gate order z, i, f, o
+    R_all: np.ndarray   # (4H, H) fused recurrent weights
+    peepholes: tuple    # (p_i, p_f, p_o), zeros when the cell has none
+    has_peepholes: bool
+
+    @property
+    def c_prev(self) -> np.ndarray:
+        """(T, N, H): c_{t-1} for every step (c0 first)."""
+        return np.concatenate([self.c0[None], self.c[:-1]], axis=0)
+
+
+def forward(params: dict, x, y0=None, c0=None):
+    """Run the LSTM over a sequence batch.
+
+    Inputs:  params (see module docstring); x (T, N, D); y0, c0 (N, H) or None for zeros
+    Returns: y (T, N, H); LSTMCache (exposes z, i, f, o, c per step)
+    """
+    dims, peep = _validate_params(params)
+    x = check_array("x", x, ("T", "N", "D"), dims)
+    if dims["T"] < 1:
+        raise ValueError(f"x: expected at least one time step, got shape {x.shape}")
+    T, N, D = x.shape
+    H = dims["H"]
+    dtype = np.result_type(x, *params.values())
+    y0 = np.zeros((N, H), dtype) if y0 is None else check_array("y0", y0, ("N", "H"), dims)
+    c0 = np.zeros((N, H), dtype) if c0 is None else check_array("c0", c0, ("N", "H"), dims)
+    dtype = np.result_type(dtype, y0, c0)
+    W_all, R_all, b_all = _fused(params, dtype)
+    p_i, p_f, p_o = _peep(params, peep, H, dtype)
+    A = (x.reshape(T * N, D) @ W_all.T + b_all).reshape(T, N, 4 * H)  # (T, N, 4H): input part, all steps
+    R_T = np.ascontiguousarray(R_all.T)  # (H, 4H)
+    z, i, f, o, c, tanh_c, y = (np.empty((T, N, H), dtype) for _ in range(7))
+    rec = np.empty((N, 4 * H), dtype)  # workspace: the pre-activations of step t
+    y_prev, c_prev = y0.astype(dtype, copy=False), c0.astype(dtype, copy=False)
+    for t in range(T):
+        np.matmul(y_prev, R_T, out=rec)  # (N, 4H): R y_{t-1} for all four gates
+        rec += A[t]
+        np.tanh(rec[:, :H], out=z[t])
+        if peep:
+            rec[:, H:2 * H] += p_i * c_prev
+            rec[:, 2 * H:3 * H] += p_f * c_prev
+        gates_if = _sigmoid(rec[:, H:3 * H])  # (N, 2H): input and forget gates together
+        i[t], f[t] = gates_if[:, :H], gates_if[:, H:]
+        np.multiply(z[t], i[t], out=c[t])
+        c[t] += c_prev * f[t]  # c_t = z * i + c_{t-1} * f
+        o_bar = rec[:, 3 * H:]
+        if peep:
+            o_bar += p_o * c[t]  # the output peephole sees the current cell
+        o[t] = _sigmoid(o_bar)
+        np.tanh(c[t], out=tanh_c[t])
+        np.multiply(tanh_c[t], o[t], out=y[t])
+        y_prev, c_prev = y[t], c[t]
+    cache = LSTMCache(x, y0, c0, z, i, f, o, c, tanh_c, y, W_all, R_all, (p_i, p_f, p_o), peep)
+    return y, cache
+
+
+def backward(dy, cache: LSTMCache):
+    """Backpropagation through time for the LSTM (Greff eqs. 7-14).
+
+    Inputs:  dy (T, N, H): gradient from above at every step (Delta_t); LSTMCache
+    Returns: dx (T, N, D), dy0 (N, H), dc0 (N, H), grads keyed exactly like the params of forward
+    """
+    if not isinstance(cache, LSTMCache):
+        raise ValueError(f"cache: expected the LSTMCache returned by lstm.forward, got {type(cache).__name__}")
+    dy = check_array("dy", dy, cache.y.shape)
+    T, N, H = dy.shape
+    D = cache.x.shape[2]
+    dtype = np.result_type(dy, cache.y)
+    p_i, p_f, p_o = cache.peepholes
+    c_prev_all = cache.c_prev  # (T, N, H)
+    dA = np.empty((T, N, 4 * H), dtype)  # (T, N, 4H): d(zbar, ibar, fbar, obar) for every step
+    dy_rec = np.zeros((N, H), dtype)  # R^T dAbar_{t+1}
+    dc_next = np.zeros((N, H), dtype)  # dc_{t+1} * f_{t+1} + p_i * dibar_{t+1} + p_f * dfbar_{t+1}
+    for t in range(T - 1, -1, -1):
+        o, tanh_c, i, f, z = cache.o[t], cache.tanh_c[t], cache.i[t], cache.f[t], cache.z[t]
+        d_y = dy[t] + dy_rec  # (N, H)
+        do_bar = d_y * tanh_c * o * (1 - o)
+        dc = dc_next + d_y * o * (1 - tanh_c ** 2) + p_o * do_bar
+        df_bar = dc * c_prev_all[t] * f * (1 - f)
+        di_bar = dc * z * i * (1 - i)
+        dz_bar = dc * i * (1 - z ** 2)
+        dA[t, :, :H], dA[t, :, H:2 * H], dA[t, :, 2 * H:3 * H], dA[t, :, 3 * H:] = dz_bar, di_bar, df_bar, do_bar
+        dy_rec = dA[t] @ cache.R_all  # (N, H)
+        dc_next = dc * f + p_i * di_bar + p_f * df_bar
+    dA_flat = dA.reshape(T * N, 4 * H)  # (T*N, 4H)
+    dW_all = dA_flat.T @ cache.x.reshape(T * N, D)  # (4H, D)
+    dR_all = dA[1:].reshape(-1, 4 * H).T @ cache.y[:-1].reshape(-1, H) + dA[0].T @ cache.y0  # (4H, H)
+    db_all = dA_flat.sum(axis=0)  # (4H,)
+    grads = {}
+    for k, g in enumerate(GATES):
+        rows = slice(k * H, (k + 1) * H)
+        grads[f"W_{g}"], grads[f"R_{g}"], grads[f"b_{g}"] = dW_all[rows], dR_all[rows], db_all[rows]
+    if cache.has_peepholes:
+        grads["p_i"] = np.einsum("tnh,tnh->h", dA[:, :, H:2 * H], c_prev_all)
+        grads["p_f"] = np.einsum("tnh,tnh->h", dA[:, :, 2 * H:3 * H], c_prev_all)
+        grads["p_o"] = np.einsum("tnh,tnh->h", dA[:, :, 3 * H:], cache.c)
+    dx = (dA_flat @ cache.W_all).reshape(T, N, D)  # (T, N, D)
+    return dx, dy_rec, dc_next, grads
