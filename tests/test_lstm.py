@@ -186,3 +186,14 @@ def test_init_params(rng):
     assert not lstm.has_peepholes(p) and lstm.has_peepholes(lstm.init_params(4, 5, rng))
     with pytest.raises(ValueError, match="dtype: expected a real floating-point dtype"):
         lstm.init_params(4, 5, rng, dtype=int)
+
+
+def test_saturated_gates_without_warnings(rng):
+    import warnings
+    params, x, y0, c0 = make(rng)
+    params["b_f"] = np.full(3, -1000.0)  # forget gate exactly closed
+    params["b_i"] = np.full(3, 1000.0)   # input gate exactly open
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, cache = lstm.forward(params, x, y0, c0)
+    assert np.all(cache.f == 0.0) and np.all(cache.i == 1.0) and np.all(np.isfinite(y))
