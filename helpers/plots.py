@@ -551,3 +551,202 @@ def plot_loss_curves(curves: dict, xlabel: str = "epoch", ylabel: str = "loss", 
     ax.set_title(title)
     ax.legend(fontsize=8)
     return fig, ax
+
+
+# --------------------------------------------------------------------------- notebooks 04-05: the LSTM
+
+LSTM_NODES = ("x", "y_prev", "c_prev", "z", "i", "f", "o", "c", "tanh_c", "y")
+_GATE_NODES = ("i", "f", "o")
+
+
+def lstm_step_values(cache, t: int, seq: int = 0, unit: int = 0) -> dict:
+    """The values of one hidden unit at step t, read from an :class:`helpers.lstm.LSTMCache`.
+
+    Returns: {"x": |x_t| (the input's norm), "y_prev", "c_prev", "z", "i", "f", "o", "c", "tanh_c", "y"}
+    """
+    T = cache.y.shape[0]
+    if not 0 <= t < T:
+        raise ValueError(f"t: expected a step in [0, {T}), got {t}")
+    y_prev = cache.y0 if t == 0 else cache.y[t - 1]
+    c_prev = cache.c0 if t == 0 else cache.c[t - 1]
+    values = {"x": float(np.linalg.norm(cache.x[t, seq])), "y_prev": y_prev[seq, unit],
+              "c_prev": c_prev[seq, unit]}
+    for name in ("z", "i", "f", "o", "c", "tanh_c", "y"):
+        values[name] = getattr(cache, name)[t, seq, unit]
+    return {k: float(v) for k, v in values.items()}
+
+
+def _value_colour(name, value):
+    if name in _GATE_NODES:  # gates live in [0, 1]: closed = white, open = dark green
+        return plt.get_cmap("Greens")(0.05 + 0.9 * float(np.clip(value, 0, 1)))
+    if name == "x":
+        return "#B9C7E3"
+    return plt.get_cmap("RdBu_r")(plt.Normalize(-1.5, 1.5)(value))
+
+
+_NODE_TEXT = {"x": "x[t]\n|x| = {v:.2f}", "y_prev": "y[t-1]\n{v:+.2f}", "c_prev": "c[t-1]\n{v:+.2f}",
+              "z": "z (block input)\ng = tanh\n{v:+.2f}", "i": "i (input gate)\nσ\n{v:.2f}",
+              "f": "f (forget gate)\nσ\n{v:.2f}", "o": "o (output gate)\nσ\n{v:.2f}",
+              "c": "c[t]\n{v:+.2f}", "tanh_c": "h(c) = tanh\n{v:+.2f}", "y": "y[t]\n{v:+.2f}"}
+
+
+def _lstm_node(ax, name, xy, w, h, fontsize=7.5):
+    x0, y0 = xy
+    ax.add_patch(FancyBboxPatch((x0 - w / 2, y0 - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.1",
+                                facecolor="white", edgecolor="black", lw=0.9, gid=f"node-{name}", zorder=3))
+    ax.text(x0, y0, "", ha="center", va="center", fontsize=fontsize, gid=f"text-{name}", zorder=4)
+
+
+def _op(ax, xy, symbol):
+    ax.add_patch(plt.Circle(xy, 0.22, facecolor="white", edgecolor="black", lw=0.9, zorder=3))
+    ax.text(*xy, symbol, ha="center", va="center", fontsize=10, zorder=4)
+
+
+def _line(ax, pts, color="black", ls="-", lw=1.1, arrow=True, gid=None, zorder=1):
+    from matplotlib.path import Path
+    path = Path(pts, [Path.MOVETO] + [Path.LINETO] * (len(pts) - 1))
+    ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>" if arrow else "-", mutation_scale=9,
+                                 color=color, lw=lw, linestyle=ls, gid=gid, zorder=zorder))
+
+
+def update_lstm_diagram(ax, values: dict, peepholes: bool | None = None) -> None:
+    """Recolour and relabel the nodes of an LSTM diagram for new values (no new artists).
+
+    ``peepholes`` shows or hides the blue peephole connections (None leaves them as they are).
+    """
+    for patch in ax.patches:
+        gid = patch.get_gid() or ""
+        if gid.startswith("node-"):
+            name = gid[5:]
+            patch.set_facecolor(_value_colour(name, values[name]))
+        elif gid.startswith("peephole") and peepholes is not None:
+            patch.set_visible(peepholes)
+    for text in ax.texts:
+        gid = text.get_gid() or ""
+        if gid.startswith("text-"):
+            name = gid[5:]
+            text.set_text(_NODE_TEXT[name].format(v=values[name]))
+            if name in _GATE_NODES:
+                dark = values[name] > 0.6
+            else:
+                dark = name != "x" and abs(values[name]) > 1.0
+            text.set_color("white" if dark else "black")
+
+
+def draw_lstm_circuit(values: dict, peepholes: bool = False, ax=None):
+    """The "electronic circuit" view of one LSTM cell: the cell highway across the top, the four gates
+    below it, the forget gate and the input on-ramp acting on the highway. Nodes show the live values of
+    one hidden unit (see :func:`lstm_step_values`); peepholes are the dashed blue lines.
+
+    Returns: (fig, ax)
+    """
+    fig, ax = _fig_ax(ax, figsize=(6.4, 4.6))
+    W, Hh = 1.25, 0.75
+    pos = {"c_prev": (0.6, 5.0), "f": (2.4, 2.2), "i": (4.0, 2.2), "z": (5.6, 2.2), "o": (7.4, 2.2),
+           "c": (7.0, 5.0), "tanh_c": (8.6, 3.9), "y": (9.6, 1.0), "x": (0.6, 0.2), "y_prev": (0.6, 1.3)}
+    # the highway
+    _line(ax, [(1.25, 5.0), (2.18, 5.0)], lw=2.2)
+    _op(ax, (2.4, 5.0), "×")
+    _line(ax, [(2.62, 5.0), (4.58, 5.0)], lw=2.2)
+    _op(ax, (4.8, 5.0), "+")
+    _line(ax, [(5.02, 5.0), (6.35, 5.0)], lw=2.2)
+    _line(ax, [(7.62, 5.0), (9.9, 5.0)], lw=2.2)
+    ax.text(9.9, 5.2, "c[t] →", ha="right", fontsize=8)
+    ax.text(3.6, 5.35, "cell highway", fontsize=8, style="italic", ha="center")
+    # inputs: x[t] and y[t-1] feed every gate through a bus
+    _line(ax, [(1.25, 0.2), (7.4, 0.2)], arrow=False, color="grey")
+    _line(ax, [(1.25, 1.3), (1.6, 1.3), (1.6, 0.2)], arrow=False, color="grey")
+    for g in ("f", "i", "z", "o"):
+        _line(ax, [(pos[g][0], 0.2), (pos[g][0], pos[g][1] - Hh / 2 - 0.02)], color="grey")
+    # forget gate multiplies the highway; input gate times block input is the on-ramp
+    _line(ax, [(2.4, 2.2 + Hh / 2), (2.4, 4.78)])
+    _op(ax, (4.8, 3.6), "×")
+    _line(ax, [(4.0, 2.2 + Hh / 2), (4.0, 3.6), (4.58, 3.6)])
+    _line(ax, [(5.6, 2.2 + Hh / 2), (5.6, 3.6), (5.02, 3.6)])
+    _line(ax, [(4.8, 3.82), (4.8, 4.78)])
+    ax.text(4.95, 4.25, "on-ramp", fontsize=7, style="italic")
+    # output: h(c) times the output gate
+    _line(ax, [(7.62, 5.0), (8.6, 5.0), (8.6, 3.9 + Hh / 2)])
+    _op(ax, (8.6, 2.2), "×")
+    _line(ax, [(8.6, 3.9 - Hh / 2), (8.6, 2.42)])
+    _line(ax, [(7.4 + W / 2, 2.2), (8.38, 2.2)])
+    _line(ax, [(8.6, 1.98), (8.6, 1.0), (9.6 - 0.45, 1.0)])
+    # peepholes (blue, dashed): c[t-1] into i and f, c[t] into o
+    blue = "#1f5fbf"
+    _line(ax, [(1.0, 4.62), (1.0, 3.3), (2.2, 3.3), (2.2, 2.2 + Hh / 2)], color=blue, ls="--", gid="peephole-f")
+    _line(ax, [(1.0, 3.3), (3.8, 3.3), (3.8, 2.2 + Hh / 2)], color=blue, ls="--", gid="peephole-i")
+    _line(ax, [(7.2, 4.62), (7.2, 3.0), (7.6, 3.0), (7.6, 2.2 + Hh / 2)], color=blue, ls="--", gid="peephole-o")
+    for name, xy in pos.items():
+        w = 0.9 if name in ("y", "x", "y_prev", "c_prev", "c") else W
+        h = 0.55 if name in ("x", "y_prev") else Hh
+        _lstm_node(ax, name, xy, w if name != "tanh_c" else 1.1, h if name != "tanh_c" else 0.6)
+    ax.set_xlim(0.0, 10.2)
+    ax.set_ylim(-0.3, 5.6)
+    ax.axis("off")
+    ax.set_title("electronic-circuit view")
+    update_lstm_diagram(ax, values, peepholes)
+    return fig, ax
+
+
+def draw_lstm_odyssey(values: dict, peepholes: bool = True, ax=None):
+    """The view of Greff et al.'s Figure 1 ("Space Odyssey"): the cell in the centre, block input below,
+    input gate and output gate on the left, forget gate on the right, peepholes in blue. Same values
+    and node names as :func:`draw_lstm_circuit`.
+
+    Returns: (fig, ax)
+    """
+    fig, ax = _fig_ax(ax, figsize=(5.2, 5.6))
+    W, Hh = 1.3, 0.75
+    pos = {"x": (5.0, -0.6), "z": (5.0, 0.9), "i": (2.4, 2.3), "c": (5.0, 3.7), "f": (7.6, 3.7),
+           "tanh_c": (5.0, 5.1), "o": (2.4, 6.3), "y": (5.0, 7.7), "c_prev": (7.6, 5.3), "y_prev": (2.4, -0.6)}
+    _op(ax, (5.0, 2.3), "×")
+    _op(ax, (6.3, 4.45), "×")
+    _op(ax, (5.0, 6.3), "×")
+    _line(ax, [(5.0, -0.6 + 0.3), (5.0, 0.9 - Hh / 2)], color="grey")
+    _line(ax, [(2.4, -0.6 + 0.3), (2.4, 0.15), (5.0, 0.15)], color="grey", arrow=False)
+    _line(ax, [(5.0, 0.9 + Hh / 2), (5.0, 2.08)])
+    _line(ax, [(2.4 + W / 2, 2.3), (4.78, 2.3)])
+    _line(ax, [(5.0, 2.52), (5.0, 3.7 - Hh / 2)])
+    # the cell's recurrence: c[t-1] times f comes back into the cell
+    _line(ax, [(7.6, 5.3 - 0.3), (7.6, 4.45), (6.52, 4.45)])
+    _line(ax, [(7.6, 3.7 + Hh / 2 + 0.0), (7.6, 3.7 + Hh / 2 - 0.0)], arrow=False)
+    _line(ax, [(7.6 - W / 2, 3.7), (6.3, 3.7), (6.3, 4.23)])
+    _line(ax, [(6.08, 4.45), (5.0 + 0.6, 4.45), (5.0 + 0.6, 3.7 + Hh / 2 - 0.05)])
+    _line(ax, [(5.0, 3.7 + Hh / 2), (5.0, 5.1 - 0.3)])
+    _line(ax, [(5.0, 5.1 + 0.3), (5.0, 6.08)])
+    _line(ax, [(2.4 + W / 2, 6.3), (4.78, 6.3)])
+    _line(ax, [(5.0, 6.52), (5.0, 7.7 - 0.3)])
+    ax.text(5.15, 3.0, "c[t] = z·i + c[t-1]·f", fontsize=7, style="italic")
+    # gate inputs (x[t] and y[t-1] reach every gate): short grey stubs
+    for g in ("i", "f", "o"):
+        gx, gy = pos[g]
+        _line(ax, [(gx, gy - Hh / 2 - 0.35), (gx, gy - Hh / 2 - 0.02)], color="grey")
+        ax.text(gx, gy - Hh / 2 - 0.45, "x[t], y[t-1]", ha="center", va="top", fontsize=6, color="grey")
+    blue = "#1f5fbf"
+    _line(ax, [(5.0 - 0.65, 3.7), (3.2, 3.7), (3.2, 2.3 + Hh / 2)], color=blue, ls="--", gid="peephole-i")
+    _line(ax, [(5.0 + 0.65, 3.55), (7.6 - W / 2, 3.55)], color=blue, ls="--", gid="peephole-f")
+    _line(ax, [(5.0 - 0.65, 3.9), (3.4, 3.9), (3.4, 6.3 - Hh / 2)], color=blue, ls="--", gid="peephole-o")
+    for name, xy in pos.items():
+        w = 0.95 if name in ("y", "x", "y_prev", "c_prev", "c") else W
+        h = 0.55 if name in ("x", "y_prev", "c_prev") else Hh
+        _lstm_node(ax, name, xy, w if name != "tanh_c" else 1.1, h if name != "tanh_c" else 0.6)
+    ax.set_xlim(1.2, 8.8)
+    ax.set_ylim(-1.1, 8.3)
+    ax.axis("off")
+    ax.set_title("Space Odyssey view (Greff et al.)")
+    update_lstm_diagram(ax, values, peepholes)
+    return fig, ax
+
+
+def plot_lstm_views(values: dict, peepholes: bool = True, t: int | None = None):
+    """Both views of the same cell, fed the same values. Returns (fig, (ax_circuit, ax_odyssey))."""
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.0, 5.0), gridspec_kw={"width_ratios": [1.25, 1.0]})
+    draw_lstm_circuit(values, peepholes, ax=ax0)
+    draw_lstm_odyssey(values, peepholes, ax=ax1)
+    fig.suptitle(_views_title(t, peepholes), fontsize=11)
+    return fig, (ax0, ax1)
+
+
+def _views_title(t, peepholes):
+    step = "" if t is None else f"step t = {t}; "
+    return f"{step}one hidden unit; {'with' if peepholes else 'without'} peepholes; gates: white = closed (0), green = open (1)"

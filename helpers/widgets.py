@@ -10,9 +10,10 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import clear_output, display
 
-from .plots import plot_bptt_flow, plot_sigmoid, update_bptt_flow, update_sigmoid_plot
+from .plots import (_views_title, plot_bptt_flow, plot_lstm_views, plot_sigmoid, update_bptt_flow,
+                    update_lstm_diagram, update_sigmoid_plot)
 
-__all__ = ["SigmoidExplorer", "BPTTExplorer"]
+__all__ = ["SigmoidExplorer", "BPTTExplorer", "ProgressDisplay", "LSTMExplorer"]
 
 
 class _FigureExplorer:
@@ -99,3 +100,36 @@ class ProgressDisplay:
 
     def _ipython_display_(self):
         display(self.widget)
+
+
+class LSTMExplorer(_FigureExplorer):
+    """Run a sequence through an LSTM and step through it: a time slider colours both diagrams (the
+    electronic-circuit and the Space Odyssey view) with the live values of one hidden unit, and a
+    checkbox switches the peepholes on and off (the forward pass is recomputed without the p_* keys).
+    Static twin: :func:`helpers.plots.plot_lstm_views`.
+
+    Inputs: params (with peepholes), x (T, N, D); seq and unit choose what to show
+    Attributes: t_slider, peephole_box, fig, axes, caches, widget
+    """
+
+    def __init__(self, params: dict, x, t: int = 0, seq: int = 0, unit: int = 0, peepholes: bool = True):
+        from . import lstm
+        from .plots import lstm_step_values
+        self._values = lstm_step_values
+        self.seq, self.unit = seq, unit
+        without = {k: v for k, v in params.items() if k not in lstm.PEEPHOLES}
+        self.caches = {True: lstm.forward(params, x)[1], False: lstm.forward(without, x)[1]}
+        values = lstm_step_values(self.caches[peepholes], t, seq, unit)
+        fig, self.axes = plot_lstm_views(values, peepholes, t)
+        T = self.caches[True].y.shape[0]
+        self.t_slider = widgets.IntSlider(value=t, min=0, max=T - 1, description="step t",
+                                          style={"description_width": "4em"})
+        self.peephole_box = widgets.Checkbox(value=peepholes, description="peepholes")
+        self._setup(fig, [self.t_slider, self.peephole_box])
+
+    def update(self) -> None:
+        peep, t = self.peephole_box.value, self.t_slider.value
+        values = self._values(self.caches[peep], t, self.seq, self.unit)
+        for ax in self.axes:
+            update_lstm_diagram(ax, values, peep)
+        self.fig.suptitle(_views_title(t, peep), fontsize=11)

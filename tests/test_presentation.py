@@ -165,3 +165,35 @@ def test_loss_curves_and_progress_display():
     assert progress.bar.value == 2 and progress.label.value == "2 / 4   loss 0.5"
     with pytest.raises(ValueError, match="total: expected a positive int"):
         ProgressDisplay(total=0)
+
+
+def test_lstm_views_show_the_cache_values():
+    from helpers import lstm
+    from helpers.seeding import make_rng
+    from helpers.widgets import LSTMExplorer
+    rng = make_rng(4)
+    params = lstm.init_params(3, 4, rng)
+    x = rng.standard_normal((5, 2, 3))
+    y, cache = lstm.forward(params, x)
+    values = plots.lstm_step_values(cache, 2, seq=1, unit=3)
+    assert values["f"] == pytest.approx(cache.f[2, 1, 3]) and values["c_prev"] == pytest.approx(cache.c[1, 1, 3])
+    fig, (circuit, odyssey) = plots.plot_lstm_views(values, peepholes=True, t=2)
+    for ax in (circuit, odyssey):
+        texts = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("text-")}
+        assert set(texts) == {f"text-{n}" for n in plots.LSTM_NODES}  # both views show the same quantities
+        assert f"{values['f']:.2f}" in texts["text-f"] and f"{values['y']:+.2f}" in texts["text-y"]
+    explorer = LSTMExplorer(params, x, t=0, seq=1, unit=3)
+    n_patches = [len(ax.patches) for ax in explorer.axes]
+    explorer.t_slider.value = 4
+    text_f = [t for t in explorer.axes[1].texts if t.get_gid() == "text-f"][0].get_text()
+    assert f"{cache.f[4, 1, 3]:.2f}" in text_f
+    explorer.peephole_box.value = False
+    peeps = [p for p in explorer.axes[0].patches if (p.get_gid() or "").startswith("peephole")]
+    assert peeps and not any(p.get_visible() for p in peeps)
+    without = {k: v for k, v in params.items() if k not in lstm.PEEPHOLES}
+    _, cache_np = lstm.forward(without, x)
+    text_c = [t for t in explorer.axes[0].texts if t.get_gid() == "text-c"][0].get_text()
+    assert f"{cache_np.c[4, 1, 3]:+.2f}" in text_c
+    assert [len(ax.patches) for ax in explorer.axes] == n_patches
+    with pytest.raises(ValueError, match=r"t: expected a step in \[0, 5\)"):
+        plots.lstm_step_values(cache, 5)
