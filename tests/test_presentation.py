@@ -197,3 +197,13 @@ def test_lstm_views_show_the_cache_values():
     assert [len(ax.patches) for ax in explorer.axes] == n_patches
     with pytest.raises(ValueError, match=r"t: expected a step in \[0, 5\)"):
         plots.lstm_step_values(cache, 5)
+
+
+def test_computational_graph_figure():
+    nodes = {"x": (0, 0), "u": (1, 1), "v": (1, -1), "L": (2, 0)}
+    edges = [("x", "u", "2x"), ("x", "v", "cos x"), ("u", "L", "w"), ("v", "L", "u + 1")]
+    fig, ax = plots.draw_computational_graph(nodes, edges, title="g", highlight=[[("x", "u"), ("u", "L")]])
+    labels = {t.get_text(): t.get_color() for t in ax.texts}
+    assert {"x", "u", "v", "L", "2x", "cos x"} <= set(labels)
+    assert labels["2x"] == labels["w"] == "C1" and labels["cos x"] == "black"
+    assert ax.get_title() == "g"
