@@ -581,7 +581,7 @@ def _value_colour(name, value):
         return plt.get_cmap("Greens")(0.05 + 0.9 * float(np.clip(value, 0, 1)))
     if name == "x":
         return "#B9C7E3"
-    return plt.get_cmap("RdBu_r")(plt.Normalize(-1.5, 1.5)(value))
+    return plt.get_cmap("RdBu_r")(plt.Normalize(-1.0, 1.0)(float(np.clip(value, -1.0, 1.0))))
 
 
 _NODE_TEXT = {"x": "x[t]\n|x| = {v:.2f}", "y_prev": "y[t-1]\n{v:+.2f}", "c_prev": "c[t-1]\n{v:+.2f}",
@@ -590,7 +590,7 @@ _NODE_TEXT = {"x": "x[t]\n|x| = {v:.2f}", "y_prev": "y[t-1]\n{v:+.2f}", "c_prev"
               "c": "c[t]\n{v:+.2f}", "tanh_c": "h(c) = tanh\n{v:+.2f}", "y": "y[t]\n{v:+.2f}"}
 
 
-def _lstm_node(ax, name, xy, w, h, fontsize=7.5):
+def _lstm_node(ax, name, xy, w, h, fontsize=8):
     x0, y0 = xy
     ax.add_patch(FancyBboxPatch((x0 - w / 2, y0 - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.1",
                                 facecolor="white", edgecolor="black", lw=0.9, gid=f"node-{name}", zorder=3))
@@ -621,15 +621,22 @@ def update_lstm_diagram(ax, values: dict, peepholes: bool | None = None) -> None
             patch.set_facecolor(_value_colour(name, values[name]))
         elif gid.startswith("peephole") and peepholes is not None:
             patch.set_visible(peepholes)
+    if peepholes is not None:
+        for text in ax.texts:
+            if (text.get_gid() or "").startswith("peephole"):
+                text.set_visible(peepholes)
     for text in ax.texts:
         gid = text.get_gid() or ""
-        if gid.startswith("text-"):
+        if gid == "text-cell":
+            text.set_text(f"cell\nc[t-1] {values['c_prev']:+.2f}\nc[t] {values['c']:+.2f}")
+            text.set_color("white" if abs(values["c"]) > 0.7 else "black")
+        elif gid.startswith("text-"):
             name = gid[5:]
             text.set_text(_NODE_TEXT[name].format(v=values[name]))
             if name in _GATE_NODES:
                 dark = values[name] > 0.6
             else:
-                dark = name != "x" and abs(values[name]) > 1.0
+                dark = name != "x" and abs(values[name]) > 0.7
             text.set_color("white" if dark else "black")
 
 
@@ -641,7 +648,7 @@ def draw_lstm_circuit(values: dict, peepholes: bool = False, ax=None):
     Returns: (fig, ax)
     """
     fig, ax = _fig_ax(ax, figsize=(6.4, 4.6))
-    W, Hh = 1.25, 0.75
+    W, Hh = 1.4, 0.8
     pos = {"c_prev": (0.6, 5.0), "f": (2.4, 2.2), "i": (4.0, 2.2), "z": (5.6, 2.2), "o": (7.4, 2.2),
            "c": (7.0, 5.0), "tanh_c": (8.6, 3.9), "y": (9.6, 1.0), "x": (0.6, 0.2), "y_prev": (0.6, 1.3)}
     # the highway
@@ -690,48 +697,60 @@ def draw_lstm_circuit(values: dict, peepholes: bool = False, ax=None):
 
 def draw_lstm_odyssey(values: dict, peepholes: bool = True, ax=None):
     """The view of Greff et al.'s Figure 1 ("Space Odyssey"): the cell in the centre, block input below,
-    input gate and output gate on the left, forget gate on the right, peepholes in blue. Same values
-    and node names as :func:`draw_lstm_circuit`.
+    input gate and output gate on the left, the forget gate on the cell's own loop, peepholes in blue
+    (input and forget gates see the cell before the update, c[t-1]; the output gate sees c[t]).
+    Same values as :func:`draw_lstm_circuit`.
 
     Returns: (fig, ax)
     """
-    fig, ax = _fig_ax(ax, figsize=(5.2, 5.6))
-    W, Hh = 1.3, 0.75
-    pos = {"x": (5.0, -0.6), "z": (5.0, 0.9), "i": (2.4, 2.3), "c": (5.0, 3.7), "f": (7.6, 3.7),
-           "tanh_c": (5.0, 5.1), "o": (2.4, 6.3), "y": (5.0, 7.7), "c_prev": (7.6, 5.3), "y_prev": (2.4, -0.6)}
-    _op(ax, (5.0, 2.3), "×")
-    _op(ax, (6.3, 4.45), "×")
-    _op(ax, (5.0, 6.3), "×")
-    _line(ax, [(5.0, -0.6 + 0.3), (5.0, 0.9 - Hh / 2)], color="grey")
-    _line(ax, [(2.4, -0.6 + 0.3), (2.4, 0.15), (5.0, 0.15)], color="grey", arrow=False)
-    _line(ax, [(5.0, 0.9 + Hh / 2), (5.0, 2.08)])
-    _line(ax, [(2.4 + W / 2, 2.3), (4.78, 2.3)])
-    _line(ax, [(5.0, 2.52), (5.0, 3.7 - Hh / 2)])
-    # the cell's recurrence: c[t-1] times f comes back into the cell
-    _line(ax, [(7.6, 5.3 - 0.3), (7.6, 4.45), (6.52, 4.45)])
-    _line(ax, [(7.6, 3.7 + Hh / 2 + 0.0), (7.6, 3.7 + Hh / 2 - 0.0)], arrow=False)
-    _line(ax, [(7.6 - W / 2, 3.7), (6.3, 3.7), (6.3, 4.23)])
-    _line(ax, [(6.08, 4.45), (5.0 + 0.6, 4.45), (5.0 + 0.6, 3.7 + Hh / 2 - 0.05)])
-    _line(ax, [(5.0, 3.7 + Hh / 2), (5.0, 5.1 - 0.3)])
-    _line(ax, [(5.0, 5.1 + 0.3), (5.0, 6.08)])
-    _line(ax, [(2.4 + W / 2, 6.3), (4.78, 6.3)])
-    _line(ax, [(5.0, 6.52), (5.0, 7.7 - 0.3)])
-    ax.text(5.15, 3.0, "c[t] = z·i + c[t-1]·f", fontsize=7, style="italic")
-    # gate inputs (x[t] and y[t-1] reach every gate): short grey stubs
-    for g in ("i", "f", "o"):
-        gx, gy = pos[g]
-        _line(ax, [(gx, gy - Hh / 2 - 0.35), (gx, gy - Hh / 2 - 0.02)], color="grey")
-        ax.text(gx, gy - Hh / 2 - 0.45, "x[t], y[t-1]", ha="center", va="top", fontsize=6, color="grey")
+    fig, ax = _fig_ax(ax, figsize=(5.4, 5.8))
+    W, Hh = 1.45, 0.8
     blue = "#1f5fbf"
-    _line(ax, [(5.0 - 0.65, 3.7), (3.2, 3.7), (3.2, 2.3 + Hh / 2)], color=blue, ls="--", gid="peephole-i")
-    _line(ax, [(5.0 + 0.65, 3.55), (7.6 - W / 2, 3.55)], color=blue, ls="--", gid="peephole-f")
-    _line(ax, [(5.0 - 0.65, 3.9), (3.4, 3.9), (3.4, 6.3 - Hh / 2)], color=blue, ls="--", gid="peephole-o")
+    pos = {"x": (5.0, -0.7), "z": (5.0, 0.85), "i": (2.3, 2.3), "f": (7.7, 4.6), "tanh_c": (5.0, 5.3),
+           "o": (2.3, 6.5), "y": (5.0, 7.9), "y_prev": (2.3, -0.7)}
+    cell = (5.0, 3.75)
+    # block input -> x input gate -> cell
+    _line(ax, [(5.0, -0.7 + 0.28), (5.0, 0.85 - Hh / 2)], color="grey")
+    _line(ax, [(2.3, -0.7 + 0.28), (2.3, 0.1), (5.0, 0.1)], color="grey", arrow=False)
+    _line(ax, [(5.0, 0.85 + Hh / 2), (5.0, 2.08)])
+    _op(ax, (5.0, 2.3), "×")
+    _line(ax, [(2.3 + W / 2, 2.3), (4.78, 2.3)])
+    _line(ax, [(5.0, 2.52), (5.0, cell[1] - 0.5)])
+    # the cell's own loop: its previous value, times the forget gate, flows back in
+    _op(ax, (6.4, 4.6), "×")
+    _line(ax, [(5.75, 3.95), (6.4, 3.95), (6.4, 4.38)])
+    _line(ax, [(7.7 - W / 2, 4.6), (6.62, 4.6)])
+    _line(ax, [(6.18, 4.6), (5.3, 4.6), (5.3, cell[1] + 0.5)])
+    ax.text(5.75, 4.68, "c[t-1]·f", fontsize=7, style="italic", va="bottom")
+    # output: h(c) times the output gate
+    _line(ax, [(5.0, cell[1] + 0.5), (5.0, 5.3 - 0.3)])
+    _op(ax, (5.0, 6.5), "×")
+    _line(ax, [(5.0, 5.3 + 0.3), (5.0, 6.28)])
+    _line(ax, [(2.3 + W / 2, 6.5), (4.78, 6.5)])
+    _line(ax, [(5.0, 6.72), (5.0, 7.9 - 0.28)])
+    # every gate also reads x[t] and y[t-1] (short grey stubs)
+    for g, (sx, sy), (ex, ey), (tx, ty) in (("i", (2.3, 1.45), (2.3, 2.3 - Hh / 2), (2.3, 1.4)),
+                                            ("o", (2.3, 7.35), (2.3, 6.5 + Hh / 2), (2.3, 7.4)),
+                                            ("f", (8.85, 5.2), (7.7 + W / 2 - 0.1, 4.6 + Hh / 2), (8.85, 5.25))):
+        _line(ax, [(sx, sy), (ex, ey)], color="grey")
+        ax.text(tx, ty, "x[t], y[t-1]", ha="center", va="top" if g == "i" else "bottom", fontsize=7, color="grey")
+    # peepholes
+    _line(ax, [(4.25, 3.55), (2.8, 3.55), (2.8, 2.3 + Hh / 2)], color=blue, ls="--", gid="peephole-i")
+    _line(ax, [(5.75, 3.55), (7.5, 3.55), (7.5, 4.6 - Hh / 2)], color=blue, ls="--", gid="peephole-f")
+    _line(ax, [(4.25, 3.95), (2.8, 3.95), (2.8, 6.5 - Hh / 2)], color=blue, ls="--", gid="peephole-o")
+    ax.text(3.0, 3.5, "c[t-1]", fontsize=7, color=blue, va="top", gid="peephole-label-i")
+    ax.text(7.45, 3.55, "c[t-1]", fontsize=7, color=blue, va="top", ha="right", gid="peephole-label-f")
+    ax.text(3.0, 4.0, "c[t]", fontsize=7, color=blue, va="bottom", gid="peephole-label-o")
+    # nodes
+    ax.add_patch(FancyBboxPatch((cell[0] - 0.75, cell[1] - 0.5), 1.5, 1.0, boxstyle="round,pad=0.02,rounding_size=0.1",
+                                facecolor="white", edgecolor="black", lw=1.2, gid="node-c", zorder=3))
+    ax.text(*cell, "", ha="center", va="center", fontsize=8, gid="text-cell", zorder=4)
     for name, xy in pos.items():
-        w = 0.95 if name in ("y", "x", "y_prev", "c_prev", "c") else W
-        h = 0.55 if name in ("x", "y_prev", "c_prev") else Hh
-        _lstm_node(ax, name, xy, w if name != "tanh_c" else 1.1, h if name != "tanh_c" else 0.6)
-    ax.set_xlim(1.2, 8.8)
-    ax.set_ylim(-1.1, 8.3)
+        w = 0.95 if name in ("y", "x", "y_prev") else W
+        h = 0.55 if name in ("x", "y_prev", "y") else Hh
+        _lstm_node(ax, name, xy, w if name != "tanh_c" else 1.2, h if name != "tanh_c" else 0.6)
+    ax.set_xlim(1.2, 9.4)
+    ax.set_ylim(-1.1, 8.4)
     ax.axis("off")
     ax.set_title("Space Odyssey view (Greff et al.)")
     update_lstm_diagram(ax, values, peepholes)
@@ -740,7 +759,7 @@ def draw_lstm_odyssey(values: dict, peepholes: bool = True, ax=None):
 
 def plot_lstm_views(values: dict, peepholes: bool = True, t: int | None = None):
     """Both views of the same cell, fed the same values. Returns (fig, (ax_circuit, ax_odyssey))."""
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.0, 5.0), gridspec_kw={"width_ratios": [1.25, 1.0]})
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.5, 5.4), gridspec_kw={"width_ratios": [1.1, 1.0]})
     draw_lstm_circuit(values, peepholes, ax=ax0)
     draw_lstm_odyssey(values, peepholes, ax=ax1)
     fig.suptitle(_views_title(t, peepholes), fontsize=11)

@@ -180,8 +180,11 @@ def test_lstm_views_show_the_cache_values():
     fig, (circuit, odyssey) = plots.plot_lstm_views(values, peepholes=True, t=2)
     for ax in (circuit, odyssey):
         texts = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("text-")}
-        assert set(texts) == {f"text-{n}" for n in plots.LSTM_NODES}  # both views show the same quantities
+        shown = "\n".join(texts.values())
+        for name in ("z", "i", "f", "o", "c", "c_prev", "tanh_c", "y", "y_prev"):  # both views show every quantity
+            assert f"{values[name]:.2f}" in shown, name
         assert f"{values['f']:.2f}" in texts["text-f"] and f"{values['y']:+.2f}" in texts["text-y"]
+    assert f"c[t-1] {values['c_prev']:+.2f}" in [t.get_text() for t in odyssey.texts if t.get_gid() == "text-cell"][0]
     explorer = LSTMExplorer(params, x, t=0, seq=1, unit=3)
     n_patches = [len(ax.patches) for ax in explorer.axes]
     explorer.t_slider.value = 4
