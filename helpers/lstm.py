@@ -279,21 +279,34 @@ def backward(dy, cache: LSTMCache):
     D = cache.x.shape[2]
     dtype = np.result_type(dy, cache.y)
     p_i, p_f, p_o = cache.peepholes
+    peep = cache.has_peepholes
     c_prev_all = cache.c_prev  # (T, N, H)
+    z, i, f, o, tanh_c = cache.z, cache.i, cache.f, cache.o, cache.tanh_c  # (T, N, H) each
+    # the factors that do not depend on the recursion, for all steps at once (fewer operations per step):
+    factors = np.stack([i * (1 - z ** 2),                # dzbar = dc * i * g'(zbar)
+                        z * i * (1 - i),                 # dibar = dc * z * sigma'(ibar)
+                        c_prev_all * f * (1 - f)],       # dfbar = dc * c_{t-1} * sigma'(fbar)
+                       axis=2)  # (T, N, 3, H)
+    to_obar = tanh_c * o * (1 - o)  # (T, N, H): dobar = dy * h(c) * sigma'(obar)
+    to_c = o * (1 - tanh_c ** 2)  # (T, N, H): dc receives dy * o * h'(c)
     dA = np.empty((T, N, 4 * H), dtype)  # (T, N, 4H): d(zbar, ibar, fbar, obar) for every step
+    dA4 = dA.reshape(T, N, 4, H)  # the same memory, one gate per row of axis 2
     dy_rec = np.zeros((N, H), dtype)  # R^T dAbar_{t+1}
     dc_next = np.zeros((N, H), dtype)  # dc_{t+1} * f_{t+1} + p_i * dibar_{t+1} + p_f * dfbar_{t+1}
+    d_y = np.empty((N, H), dtype)
+    dc = np.empty((N, H), dtype)
     for t in range(T - 1, -1, -1):
-        o, tanh_c, i, f, z = cache.o[t], cache.tanh_c[t], cache.i[t], cache.f[t], cache.z[t]
-        d_y = dy[t] + dy_rec  # (N, H)
-        do_bar = d_y * tanh_c * o * (1 - o)
-        dc = dc_next + d_y * o * (1 - tanh_c ** 2) + p_o * do_bar
-        df_bar = dc * c_prev_all[t] * f * (1 - f)
-        di_bar = dc * z * i * (1 - i)
-        dz_bar = dc * i * (1 - z ** 2)
-        dA[t, :, :H], dA[t, :, H:2 * H], dA[t, :, 2 * H:3 * H], dA[t, :, 3 * H:] = dz_bar, di_bar, df_bar, do_bar
+        np.add(dy[t], dy_rec, out=d_y)  # total dL/dy_t
+        np.multiply(d_y, to_obar[t], out=dA4[t, :, 3])  # dobar_t
+        np.multiply(d_y, to_c[t], out=dc)
+        dc += dc_next
+        if peep:
+            dc += p_o * dA4[t, :, 3]  # dc_t
+        np.multiply(dc[:, None, :], factors[t], out=dA4[t, :, :3])  # dzbar_t, dibar_t, dfbar_t
         dy_rec = dA[t] @ cache.R_all  # (N, H)
-        dc_next = dc * f + p_i * di_bar + p_f * df_bar
+        dc_next = dc * f[t]
+        if peep:
+            dc_next += p_i * dA4[t, :, 1] + p_f * dA4[t, :, 2]
     dA_flat = dA.reshape(T * N, 4 * H)  # (T*N, 4H)
     dW_all = dA_flat.T @ cache.x.reshape(T * N, D)  # (4H, D)
     dR_all = dA[1:].reshape(-1, 4 * H).T @ cache.y[:-1].reshape(-1, H) + dA[0].T @ cache.y0  # (4H, H)
