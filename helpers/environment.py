@@ -84,7 +84,9 @@ def check_environment(path=REQUIREMENTS) -> list:
 
 def environment_report(path=REQUIREMENTS) -> str:
     """A readable report: Python version, then each package as installed vs pinned, then advice."""
-    lines = [f"Python {platform.python_version()} ({sys.executable})"]
+    course_venv = Path(sys.prefix).resolve() == (REQUIREMENTS.parent / ".venv").resolve()
+    where = "the course's .venv" if course_venv else "an environment other than the course's .venv"
+    lines = [f"Python {platform.python_version()}, running in {where}"]
     if sys.version_info[:2] < MIN_PYTHON:
         lines.append(f"  ✗ the course needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer")
     statuses = check_environment(path)

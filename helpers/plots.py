@@ -683,16 +683,22 @@ def draw_lstm_circuit(values: dict, peepholes: bool = False, ax=None):
     _line(ax, [(1.0, 4.62), (1.0, 3.3), (2.2, 3.3), (2.2, 2.2 + Hh / 2)], color=blue, ls="--", gid="peephole-f")
     _line(ax, [(1.0, 3.3), (3.8, 3.3), (3.8, 2.2 + Hh / 2)], color=blue, ls="--", gid="peephole-i")
     _line(ax, [(7.2, 4.62), (7.2, 3.0), (7.6, 3.0), (7.6, 2.2 + Hh / 2)], color=blue, ls="--", gid="peephole-o")
+    sizes = {name: (W, Hh) for name in pos}
+    sizes.update({name: (0.9, Hh) for name in ("y", "c_prev", "c")})
+    sizes.update({"x": (0.9, 0.55), "y_prev": (0.9, 0.55), "tanh_c": (1.1, 0.6)})
+    return _finish_lstm_view(ax, pos, sizes, values, peepholes, (0.0, 10.2), (-0.3, 5.6), "electronic-circuit view")
+
+
+def _finish_lstm_view(ax, pos, sizes, values, peepholes, xlim, ylim, title):
+    """Draw the value nodes of an LSTM diagram at ``pos`` with ``sizes`` {name: (w, h)}, then colour them."""
     for name, xy in pos.items():
-        w = 0.9 if name in ("y", "x", "y_prev", "c_prev", "c") else W
-        h = 0.55 if name in ("x", "y_prev") else Hh
-        _lstm_node(ax, name, xy, w if name != "tanh_c" else 1.1, h if name != "tanh_c" else 0.6)
-    ax.set_xlim(0.0, 10.2)
-    ax.set_ylim(-0.3, 5.6)
+        _lstm_node(ax, name, xy, *sizes[name])
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.axis("off")
-    ax.set_title("electronic-circuit view")
+    ax.set_title(title)
     update_lstm_diagram(ax, values, peepholes)
-    return fig, ax
+    return ax.figure, ax
 
 
 def draw_lstm_odyssey(values: dict, peepholes: bool = True, ax=None):
@@ -745,16 +751,11 @@ def draw_lstm_odyssey(values: dict, peepholes: bool = True, ax=None):
     ax.add_patch(FancyBboxPatch((cell[0] - 0.75, cell[1] - 0.5), 1.5, 1.0, boxstyle="round,pad=0.02,rounding_size=0.1",
                                 facecolor="white", edgecolor="black", lw=1.2, gid="node-c", zorder=3))
     ax.text(*cell, "", ha="center", va="center", fontsize=8, gid="text-cell", zorder=4)
-    for name, xy in pos.items():
-        w = 0.95 if name in ("y", "x", "y_prev") else W
-        h = 0.55 if name in ("x", "y_prev", "y") else Hh
-        _lstm_node(ax, name, xy, w if name != "tanh_c" else 1.2, h if name != "tanh_c" else 0.6)
-    ax.set_xlim(1.2, 9.4)
-    ax.set_ylim(-1.1, 8.4)
-    ax.axis("off")
-    ax.set_title("Space Odyssey view (Greff et al.)")
-    update_lstm_diagram(ax, values, peepholes)
-    return fig, ax
+    sizes = {name: (W, Hh) for name in pos}
+    sizes.update({name: (0.95, 0.55) for name in ("y", "x", "y_prev")})
+    sizes["tanh_c"] = (1.2, 0.6)
+    return _finish_lstm_view(ax, pos, sizes, values, peepholes, (1.2, 9.4), (-1.1, 8.4),
+                             "Space Odyssey view (Greff et al.)")
 
 
 def plot_lstm_views(values: dict, peepholes: bool = True, t: int | None = None):

@@ -93,3 +93,9 @@ def test_layers_only_import_downwards():
         assert path.stem in layer, f"new module {path.stem}: give it a layer in this test"
         for dep in re.findall(r"^from \.(\w+) import", path.read_text(), re.M):
             assert layer[dep] <= layer[path.stem], f"{path.stem} (layer {layer[path.stem]}) imports {dep}"
+
+
+def test_environment_report_names_no_machine_path():
+    report = environment_report()
+    assert str(ROOT) not in report and "/" not in report.splitlines()[0]
+    assert report.splitlines()[0].startswith("Python ")
