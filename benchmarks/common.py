@@ -14,16 +14,23 @@ from helpers.seeding import make_rng
 T, N, D, H = 50, 32, 64, 128  # the benchmark shape (T, N, D, H)
 
 
-def median_time(fn, repeats: int, warmup: int = 3) -> float:
-    """Median wall-clock seconds of ``fn()`` over ``repeats`` runs, after ``warmup`` untimed runs."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def median_times(fns, repeats: int, block: int = 5) -> list[float]:
+    """Median wall-clock seconds of each ``fn()`` in ``fns`` over ``repeats`` timed runs.
+
+    The functions take turns in blocks of ``block`` timed runs, each block after one untimed run: a slow
+    spell of the machine (other processes, frequency changes) then falls on all of them alike, and
+    their ratio stays meaningful. Blocks rather than single runs, because the thread pools of NumPy's
+    BLAS and of PyTorch keep spinning for a moment after each call and would slow each other down.
+    """
+    times = [[] for _ in fns]
+    while len(times[0]) < repeats:
+        for fn, ts in zip(fns, times):
+            fn()  # untimed: lets the other library's threads go to sleep, warms the caches
+            for _ in range(min(block, repeats - len(ts))):
+                start = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - start)
+    return [statistics.median(ts) for ts in times]
 
 
 def torch_step(torch, module, dtype, rng):
@@ -54,14 +61,17 @@ def run(description: str, ours: str, theirs: str, numpy_case, torch_module) -> N
         import torch
     except ImportError:
         torch = None
-    print(f"(T, N, D, H) = ({T}, {N}, {D}, {H}); median of {args.repeats} runs of forward + backward")
+    print(f"(T, N, D, H) = ({T}, {N}, {D}, {H}); median of {args.repeats} runs of forward + backward"
+          + (" (the two take turns in blocks of 5)" if torch else ""))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; numpy {np.__version__}"
           + (f"; torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "; torch not installed"))
     rng = make_rng(0)
     for dtype in (np.float64, np.float32):
-        t_np = median_time(numpy_case(dtype, rng), args.repeats)
-        line = f"{np.dtype(dtype).name:>8}: {ours} {t_np * 1e3:7.2f} ms"
+        fns = [numpy_case(dtype, rng)]
         if torch is not None:
-            t_torch = median_time(torch_step(torch, torch_module(torch), dtype, rng), args.repeats)
-            line += f"   {theirs} {t_torch * 1e3:7.2f} ms   ratio numpy/torch {t_np / t_torch:5.2f}"
+            fns.append(torch_step(torch, torch_module(torch), dtype, rng))
+        t_np, *t_torch = median_times(fns, args.repeats)
+        line = f"{np.dtype(dtype).name:>8}: {ours} {t_np * 1e3:7.2f} ms"
+        if t_torch:
+            line += f"   {theirs} {t_torch[0] * 1e3:7.2f} ms   ratio numpy/torch {t_np / t_torch[0]:5.2f}"
         print(line)

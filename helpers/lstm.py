@@ -33,8 +33,10 @@ dW_* = sum_t d*bar_t x_t^T     dR_* = sum_t d*bar_t y_{t-1}^T     db_* = sum_t d
 dp_i = sum_t c_{t-1} * dibar_t     dp_f = sum_t c_{t-1} * dfbar_t     dp_o = sum_t c_t * dobar_t
 
 Implementation: the four gates are fused. One matrix product computes the input part of all four
-pre-activations for all T steps; each step does one (N, H) x (H, 4H) product for the recurrent part;
-the weight gradients are large products after the loop.
+pre-activations for all T steps; each step does one batched (N, H) x (H, H) product per gate for the
+recurrent part; the weight gradients are large products after the loop. Gate values are stored
+gate-major, (4, T, N, H), so that each gate's numbers are contiguous in memory, and one exp call per step
+serves all four nonlinearities (tanh(a) = 2 sigma(2a) - 1): exp costs much less than tanh.
 """
 from __future__ import annotations
 
@@ -56,16 +58,6 @@ _SPECS = {**{f"W_{g}": ("H", "D") for g in GATES}, **{f"R_{g}": ("H", "H") for g
 
 def _sigmoid(a):
     return 0.5 + 0.5 * np.tanh(0.5 * a)  # = 1 / (1 + exp(-a)), without overflow, one tanh call
-
-
-def _sigmoid_fast(a, out):
-    """out <- 1 / (1 + exp(-a)); exp is about twice as fast as tanh. Call inside
-    ``np.errstate(over="ignore")``: for very negative a, exp(-a) overflows to inf and the result is
-    exactly 0, the correct limit."""
-    np.negative(a, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
 
 
 def init_params(input_size: int, hidden_size: int, rng: np.random.Generator, peepholes: bool = True,
@@ -238,27 +230,47 @@ def forward(params: dict, x, y0=None, c0=None):
     dtype = np.result_type(dtype, y0, c0)
     W_all, R_all, b_all = _fused(params, dtype)
     p_i, p_f, p_o = _peep(params, peep, H, dtype)
-    A = (x.reshape(T * N, D) @ W_all.T + b_all).reshape(T, N, 4 * H)  # (T, N, 4H): input part, all steps
-    R_T = np.ascontiguousarray(R_all.T)  # (H, 4H)
-    z, i, f, o, c, tanh_c, y = (np.empty((T, N, H), dtype) for _ in range(7))
-    rec = np.empty((N, 4 * H), dtype)  # workspace: the pre-activations of step t
+    # G holds the pre-activations of all four gates for all T steps, gate-major (4, T, N, H) so that each
+    # gate's values are contiguous. They are stored scaled by -2 (z) and -1 (i, f, o): then one exp call
+    # per step serves all four nonlinearities, sigma(a) = 1 / (1 + exp(-a)) and
+    # tanh(a) = 2 sigma(2a) - 1, and exp is much cheaper than tanh. The scale is folded into copies of
+    # the weights. Each step adds its recurrent part and applies the nonlinearities in place, so that G
+    # ends up holding z, i, f, o.
+    scale = np.array([-2, -1, -1, -1], dtype).reshape(4, 1, 1)
+    W4T = W_all.reshape(4, H, D).transpose(0, 2, 1) * scale  # (4, D, H): -2 W_z^T, -W_i^T, -W_f^T, -W_o^T
+    R4T = R_all.reshape(4, H, H).transpose(0, 2, 1) * scale  # (4, H, H): the same for R_k^T
+    G = np.matmul(x.reshape(T * N, D).astype(dtype, copy=False), W4T)  # (4, T*N, H)
+    G += b_all.reshape(4, 1, H) * scale
+    G = G.reshape(4, T, N, H)
+    z, i, f, o = G  # (T, N, H) each, once the loop is done
+    n_i, n_f, n_o = -p_i, -p_f, -p_o
+    c, tanh_c, y = np.empty((3, T, N, H), dtype)
+    rec = np.empty((4, N, H), dtype)  # workspace: the recurrent parts of step t
     y_prev, c_prev = y0.astype(dtype, copy=False), c0.astype(dtype, copy=False)
-    with np.errstate(over="ignore"):  # see _sigmoid_fast
+    with np.errstate(over="ignore"):  # exp(-a) = inf for very negative a gives sigma(a) = 0 exactly
         for t in range(T):
-            np.matmul(y_prev, R_T, out=rec)  # (N, 4H): R y_{t-1} for all four gates
-            rec += A[t]
-            np.tanh(rec[:, :H], out=z[t])
+            g = G[:, t]  # (4, N, H): -2 zbar, -ibar, -fbar, -obar
+            np.matmul(y_prev, R4T, out=rec)
+            g += rec
             if peep:
-                rec[:, H:2 * H] += p_i * c_prev
-                rec[:, 2 * H:3 * H] += p_f * c_prev
-            _sigmoid_fast(rec[:, H:2 * H], out=i[t])  # input gate
-            _sigmoid_fast(rec[:, 2 * H:3 * H], out=f[t])  # forget gate
+                g[1] += n_i * c_prev
+                g[2] += n_f * c_prev
+                gates = g[:3]  # z, i, f now; o needs c_t first
+            else:
+                gates = g  # all four at once
+            np.exp(gates, out=gates)
+            gates += 1.0
+            np.reciprocal(gates, out=gates)  # sigma(2 zbar), i, f (, o)
+            g[0] *= 2.0
+            g[0] -= 1.0  # z = tanh(zbar) = 2 sigma(2 zbar) - 1
             np.multiply(z[t], i[t], out=c[t])
-            c[t] += c_prev * f[t]  # c_t = z * i + c_{t-1} * f
-            o_bar = rec[:, 3 * H:]
+            np.multiply(c_prev, f[t], out=rec[0])
+            c[t] += rec[0]  # c_t = z * i + c_{t-1} * f
             if peep:
-                o_bar += p_o * c[t]  # the output peephole sees the current cell
-            _sigmoid_fast(o_bar, out=o[t])
+                g[3] += n_o * c[t]  # the output peephole sees the current cell
+                np.exp(g[3], out=g[3])
+                g[3] += 1.0
+                np.reciprocal(g[3], out=g[3])  # o
             np.tanh(c[t], out=tanh_c[t])
             np.multiply(tanh_c[t], o[t], out=y[t])
             y_prev, c_prev = y[t], c[t]
@@ -280,44 +292,62 @@ def backward(dy, cache: LSTMCache):
     dtype = np.result_type(dy, cache.y)
     p_i, p_f, p_o = cache.peepholes
     peep = cache.has_peepholes
-    c_prev_all = cache.c_prev  # (T, N, H)
-    z, i, f, o, tanh_c = cache.z, cache.i, cache.f, cache.o, cache.tanh_c  # (T, N, H) each
-    # the factors that do not depend on the recursion, for all steps at once (fewer operations per step):
-    factors = np.stack([i * (1 - z ** 2),                # dzbar = dc * i * g'(zbar)
-                        z * i * (1 - i),                 # dibar = dc * z * sigma'(ibar)
-                        c_prev_all * f * (1 - f)],       # dfbar = dc * c_{t-1} * sigma'(fbar)
-                       axis=2)  # (T, N, 3, H)
-    to_obar = tanh_c * o * (1 - o)  # (T, N, H): dobar = dy * h(c) * sigma'(obar)
-    to_c = o * (1 - tanh_c ** 2)  # (T, N, H): dc receives dy * o * h'(c)
-    dA = np.empty((T, N, 4 * H), dtype)  # (T, N, 4H): d(zbar, ibar, fbar, obar) for every step
-    dA4 = dA.reshape(T, N, 4, H)  # the same memory, one gate per row of axis 2
-    dy_rec = np.zeros((N, H), dtype)  # R^T dAbar_{t+1}
+    z, i, f, o, c, tanh_c = cache.z, cache.i, cache.f, cache.o, cache.c, cache.tanh_c  # (T, N, H) each
+    # dA holds d(zbar, ibar, fbar, obar) for every step, gate-major (4, T, N, H) like the forward's gates.
+    # It is first filled with the factors that do not depend on the recursion, for all steps at once;
+    # the loop then multiplies them in place by dc_t (z, i, f) or by dy_t (o).
+    dA = np.empty((4, T, N, H), dtype)
+    Fz, Fi, Ff, Fo = dA
+    np.square(z, out=Fz)
+    np.subtract(1, Fz, out=Fz)
+    Fz *= i                                   # dzbar = dc * i * g'(zbar)
+    np.subtract(1, i, out=Fi)
+    Fi *= i
+    Fi *= z                                   # dibar = dc * z * sigma'(ibar)
+    np.subtract(1, f, out=Ff)
+    Ff *= f
+    Ff[0] *= cache.c0
+    Ff[1:] *= c[:-1]                          # dfbar = dc * c_{t-1} * sigma'(fbar)
+    np.subtract(1, o, out=Fo)
+    Fo *= o
+    Fo *= tanh_c                              # dobar = dy * h(c) * sigma'(obar)
+    to_c = np.square(tanh_c)
+    np.subtract(1, to_c, out=to_c)
+    to_c *= o                                 # dc receives dy * o * h'(c)
+    R4 = cache.R_all.reshape(4, H, H)  # (4, H, H): R_k
+    dy_rec = np.zeros((N, H), dtype)  # sum_k R_k^T dkbar_{t+1}
     dc_next = np.zeros((N, H), dtype)  # dc_{t+1} * f_{t+1} + p_i * dibar_{t+1} + p_f * dfbar_{t+1}
     d_y = np.empty((N, H), dtype)
     dc = np.empty((N, H), dtype)
+    rec = np.empty((4, N, H), dtype)
     for t in range(T - 1, -1, -1):
         np.add(dy[t], dy_rec, out=d_y)  # total dL/dy_t
-        np.multiply(d_y, to_obar[t], out=dA4[t, :, 3])  # dobar_t
+        dA[3, t] *= d_y  # dobar_t
         np.multiply(d_y, to_c[t], out=dc)
         dc += dc_next
         if peep:
-            dc += p_o * dA4[t, :, 3]  # dc_t
-        np.multiply(dc[:, None, :], factors[t], out=dA4[t, :, :3])  # dzbar_t, dibar_t, dfbar_t
-        dy_rec = dA[t] @ cache.R_all  # (N, H)
-        dc_next = dc * f[t]
+            dc += p_o * dA[3, t]  # dc_t
+        dA[:3, t] *= dc  # dzbar_t, dibar_t, dfbar_t
+        np.matmul(dA[:, t], R4, out=rec)  # (4, N, H)
+        np.add.reduce(rec, axis=0, out=dy_rec)
+        np.multiply(dc, f[t], out=dc_next)
         if peep:
-            dc_next += p_i * dA4[t, :, 1] + p_f * dA4[t, :, 2]
-    dA_flat = dA.reshape(T * N, 4 * H)  # (T*N, 4H)
-    dW_all = dA_flat.T @ cache.x.reshape(T * N, D)  # (4H, D)
-    dR_all = dA[1:].reshape(-1, 4 * H).T @ cache.y[:-1].reshape(-1, H) + dA[0].T @ cache.y0  # (4H, H)
-    db_all = dA_flat.sum(axis=0)  # (4H,)
+            dc_next += p_i * dA[1, t] + p_f * dA[2, t]
+    dA3 = dA.reshape(4, T * N, H)
+    dW = np.matmul(dA3.transpose(0, 2, 1), cache.x.reshape(T * N, D))  # (4, H, D)
+    dR = np.matmul(dA[:, 1:].reshape(4, -1, H).transpose(0, 2, 1), cache.y[:-1].reshape(-1, H))
+    dR += np.matmul(dA[:, 0].transpose(0, 2, 1), cache.y0)  # (4, H, H)
+    db = dA3.sum(axis=1)  # (4, H)
     grads = {}
     for k, g in enumerate(GATES):
-        rows = slice(k * H, (k + 1) * H)
-        grads[f"W_{g}"], grads[f"R_{g}"], grads[f"b_{g}"] = dW_all[rows], dR_all[rows], db_all[rows]
+        grads[f"W_{g}"], grads[f"R_{g}"], grads[f"b_{g}"] = dW[k], dR[k], db[k]
     if cache.has_peepholes:
-        grads["p_i"] = np.einsum("tnh,tnh->h", dA[:, :, H:2 * H], c_prev_all)
-        grads["p_f"] = np.einsum("tnh,tnh->h", dA[:, :, 2 * H:3 * H], c_prev_all)
-        grads["p_o"] = np.einsum("tnh,tnh->h", dA[:, :, 3 * H:], cache.c)
-    dx = (dA_flat @ cache.W_all).reshape(T, N, D)  # (T, N, D)
+        grads["p_i"] = np.einsum("nh,nh->h", dA[1, 0], cache.c0) + np.einsum("tnh,tnh->h", dA[1, 1:], c[:-1])
+        grads["p_f"] = np.einsum("nh,nh->h", dA[2, 0], cache.c0) + np.einsum("tnh,tnh->h", dA[2, 1:], c[:-1])
+        grads["p_o"] = np.einsum("tnh,tnh->h", dA[3], c)
+    W4 = cache.W_all.reshape(4, H, D)
+    dx = dA3[0] @ W4[0]
+    for k in range(1, 4):
+        dx += dA3[k] @ W4[k]
+    dx = dx.reshape(T, N, D)  # (T, N, D)
     return dx, dy_rec, dc_next, grads
