@@ -48,7 +48,7 @@ from .seeding import check_rng
 from .shapes import check_array, check_params
 
 __all__ = ["GATES", "PEEPHOLES", "init_params", "has_peepholes", "step_forward", "step_backward",
-           "forward", "backward", "StepCache", "LSTMCache"]
+           "forward", "backward", "state_gradients", "StepCache", "LSTMCache"]
 
 GATES = ("z", "i", "f", "o")
 PEEPHOLES = ("p_i", "p_f", "p_o")
@@ -278,17 +278,47 @@ def forward(params: dict, x, y0=None, c0=None):
     return y, cache
 
 
+def _check_dy(dy, cache):
+    if not isinstance(cache, LSTMCache):
+        raise ValueError(f"cache: expected the LSTMCache returned by lstm.forward, got {type(cache).__name__}")
+    return check_array("dy", dy, cache.y.shape)
+
+
 def backward(dy, cache: LSTMCache):
     """Backpropagation through time for the LSTM (Greff eqs. 7-14).
 
     Inputs:  dy (T, N, H): gradient from above at every step (Delta_t); LSTMCache
     Returns: dx (T, N, D), dy0 (N, H), dc0 (N, H), grads keyed exactly like the params of forward
     """
-    if not isinstance(cache, LSTMCache):
-        raise ValueError(f"cache: expected the LSTMCache returned by lstm.forward, got {type(cache).__name__}")
-    dy = check_array("dy", dy, cache.y.shape)
+    dy = _check_dy(dy, cache)
+    dA, dy0, dc0 = _backward_dA(dy, cache)
+    dx, grads = _grads_from_dA(dA, cache)
+    return dx, dy0, dc0, grads
+
+
+def state_gradients(dy, cache: LSTMCache):
+    """The total gradients dL/dy_t and dL/dc_t reaching every step's output and cell.
+
+    The same recursion as :func:`backward`, keeping the total dy_t (Delta_t plus what flows back
+    through the recurrent weights) and dc_t of every step. With an error only at the last step, their
+    norms against t show how far back a gradient survives along each path (notebook 06).
+
+    Inputs:  dy (T, N, H); LSTMCache
+    Returns: dy_total (T, N, H), dc_total (T, N, H)
+    """
+    dy = _check_dy(dy, cache)
+    dtype = np.result_type(dy, cache.y)
+    record = np.empty((2,) + dy.shape, dtype)  # (2, T, N, H)
+    _backward_dA(dy, cache, record=record)
+    return record[0], record[1]
+
+
+def _backward_dA(dy, cache, record=None):
+    """The recursion of :func:`backward`: dA (4, T, N, H) = d(zbar, ibar, fbar, obar), dy0, dc0.
+
+    With ``record`` (a (2, T, N, H) array) also stores the total dL/dy_t and dL/dc_t of every step.
+    """
     T, N, H = dy.shape
-    D = cache.x.shape[2]
     dtype = np.result_type(dy, cache.y)
     p_i, p_f, p_o = cache.peepholes
     peep = cache.has_peepholes
@@ -330,9 +360,20 @@ def backward(dy, cache: LSTMCache):
         dA[:3, t] *= dc  # dzbar_t, dibar_t, dfbar_t
         np.matmul(dA[:, t], R4, out=rec)  # (4, N, H)
         np.add.reduce(rec, axis=0, out=dy_rec)
+        if record is not None:
+            record[0, t] = d_y
+            record[1, t] = dc
         np.multiply(dc, f[t], out=dc_next)
         if peep:
             dc_next += p_i * dA[1, t] + p_f * dA[2, t]
+    return dA, dy_rec, dc_next
+
+
+def _grads_from_dA(dA, cache):
+    """dx and the parameter gradients from dA (4, T, N, H): large products over all steps at once."""
+    _, T, N, H = dA.shape
+    D = cache.x.shape[2]
+    c = cache.c
     dA3 = dA.reshape(4, T * N, H)
     dW = np.matmul(dA3.transpose(0, 2, 1), cache.x.reshape(T * N, D))  # (4, H, D)
     dR = np.matmul(dA[:, 1:].reshape(4, -1, H).transpose(0, 2, 1), cache.y[:-1].reshape(-1, H))
@@ -350,4 +391,4 @@ def backward(dy, cache: LSTMCache):
     for k in range(1, 4):
         dx += dA3[k] @ W4[k]
     dx = dx.reshape(T, N, D)  # (T, N, D)
-    return dx, dy_rec, dc_next, grads
+    return dx, grads

@@ -12,13 +12,13 @@ V    (K, H)     hidden -> output weights       c (K,)   output bias (the output 
 Equations (eqs. 10.8-10.11)
 ---------
 a_t = b + W h_{t-1} + U x_t
-h_t = tanh(a_t)
+h_t = f(a_t)                    f = tanh (the default); sigmoid or identity for the experiments of notebook 06
 o_t = c + V h_t                 (output layer: :func:`output_forward`)
 yhat_t = softmax(o_t)           (in the loss: :func:`helpers.losses.softmax_cross_entropy`)
 
 Backward (eqs. 10.17-10.28), with g_t = dL/dh_t the *total* gradient reaching h_t:
-g_t        = dh_t (from the output at step t) + W^T diag(1 - h_{t+1}^2) g_{t+1}
-da_t       = diag(1 - h_t^2) g_t
+g_t        = dh_t (from the output at step t) + W^T diag(f'(a_{t+1})) g_{t+1}
+da_t       = diag(f'(a_t)) g_t                 f'(a_t) = 1 - h_t^2 for tanh, h_t (1 - h_t) for sigmoid, 1
 dL/dU      = sum_t da_t x_t^T      dL/dW = sum_t da_t h_{t-1}^T      dL/db = sum_t da_t
 dL/dx_t    = U^T da_t              dL/dh0 = W^T da_0
 
@@ -36,11 +36,13 @@ from .shapes import check_array, check_params
 
 __all__ = [
     "init_params", "step_forward", "step_backward", "forward", "backward", "truncated_backward",
-    "error_contributions", "per_step_contributions", "init_output_params", "output_forward",
-    "output_backward", "StepCache", "RNNCache", "OutputCache", "PARAM_SPECS", "OUTPUT_SPECS",
+    "error_contributions", "per_step_contributions", "state_gradients", "init_output_params",
+    "output_forward", "output_backward", "StepCache", "RNNCache", "OutputCache", "PARAM_SPECS",
+    "OUTPUT_SPECS", "ACTIVATIONS",
 ]
 
 PARAM_SPECS = {"U": ("H", "D"), "W": ("H", "H"), "b": ("H",)}
+ACTIVATIONS = ("tanh", "sigmoid", "identity")  # f; the bound gamma on |f'| is 1, 1/4 and 1
 OUTPUT_SPECS = {"V": ("K", "H"), "c": ("K",)}
 
 
@@ -126,6 +128,7 @@ class RNNCache(NamedTuple):
     h: np.ndarray   # (T, N, H)
     U: np.ndarray   # (H, D)
     W: np.ndarray   # (H, H)
+    activation: str = "tanh"
 
     @property
     def h_prev(self) -> np.ndarray:
@@ -146,15 +149,32 @@ def _validate(params, x, h0):
     return x, h0
 
 
-def forward(params: dict, x, h0=None):
+def _check_activation(activation):
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
+
+
+def _activation_derivative(cache):
+    """f'(a_t) for every step, (T, N, H), from the stored outputs h_t = f(a_t)."""
+    h = cache.h
+    if cache.activation == "tanh":
+        return 1.0 - h ** 2
+    if cache.activation == "sigmoid":
+        return h * (1.0 - h)
+    return np.ones_like(h)
+
+
+def forward(params: dict, x, h0=None, activation: str = "tanh"):
     """Run the RNN core over a whole sequence batch.
 
     The input projection U x_t + b for all T steps is one matrix product; the loop over time does only
     the part that is truly sequential, W h_{t-1}.
 
-    Inputs:  params {"U": (H, D), "W": (H, H), "b": (H,)}; x (T, N, D); h0 (N, H) or None for zeros
+    Inputs:  params {"U": (H, D), "W": (H, H), "b": (H,)}; x (T, N, D); h0 (N, H) or None for zeros;
+             activation f: "tanh" (default), "sigmoid" or "identity"
     Returns: h (T, N, H); RNNCache
     """
+    _check_activation(activation)
     x, h0 = _validate(params, x, h0)
     T = x.shape[0]
     U, W = params["U"], params["W"]
@@ -169,8 +189,18 @@ def forward(params: dict, x, h0=None):
     for t in range(T):
         np.matmul(h_prev, W_T, out=rec)  # (N, H): W h_{t-1}
         rec += h[t]  # a_t
-        h_prev = np.tanh(rec, out=h[t])  # (N, H), written straight into h
-    return h, RNNCache(x=x, h0=h0, h=h, U=U, W=W)
+        if activation == "tanh":
+            h_prev = np.tanh(rec, out=h[t])  # (N, H), written straight into h
+        elif activation == "sigmoid":
+            np.multiply(rec, 0.5, out=h[t])
+            np.tanh(h[t], out=h[t])
+            h[t] *= 0.5
+            h[t] += 0.5  # sigma(a) = (1 + tanh(a / 2)) / 2: no overflow for any a
+            h_prev = h[t]
+        else:
+            h[t] = rec
+            h_prev = h[t]
+    return h, RNNCache(x=x, h0=h0, h=h, U=U, W=W, activation=activation)
 
 
 def _check_dh(dh, cache):
@@ -179,19 +209,24 @@ def _check_dh(dh, cache):
     return check_array("dh", dh, cache.h.shape)
 
 
-def _backward_da(dh, cache):
-    """The BPTT recursion: da[t] = dL/da_t for every step, and dL/dh0."""
+def _backward_da(dh, cache, record=None):
+    """The BPTT recursion: da[t] = dL/da_t for every step, and dL/dh0.
+
+    With ``record`` (a (T, N, H) array), also stores the total gradient g_t = dL/dh_t of every step.
+    """
     T = dh.shape[0]
     dtype = np.result_type(dh, cache.h, cache.W)
-    da = 1.0 - cache.h ** 2  # (T, N, H): tanh'(a_t) for every step at once; becomes dL/da_t in place
+    da = _activation_derivative(cache)  # (T, N, H): f'(a_t) for every step at once; becomes dL/da_t
     da = da.astype(dtype, copy=False)
     W = cache.W.astype(dtype, copy=False)
     g = np.empty(dh.shape[1:], dtype=dtype)  # (N, H): workspace for the total dL/dh_t
     g_next = np.zeros(dh.shape[1:], dtype=dtype)  # (N, H): gradient flowing back from step t+1 into h_t
     for t in range(T - 1, -1, -1):
         np.add(dh[t], g_next, out=g)  # total dL/dh_t
-        da[t] *= g  # (N, H): diag(1 - h_t^2) g_t
-        g_next = da[t] @ W  # (N, H): W^T diag(1 - h_t^2) g_t, for h_{t-1}
+        if record is not None:
+            record[t] = g
+        da[t] *= g  # (N, H): diag(f'(a_t)) g_t
+        g_next = da[t] @ W  # (N, H): W^T diag(f'(a_t)) g_t, for h_{t-1}
     return da, g_next
 
 
@@ -224,6 +259,22 @@ def _grads_from_da(da, cache, dh0):
     return dx, dh0, grads
 
 
+def state_gradients(dh, cache: RNNCache) -> np.ndarray:
+    """The total gradient g_t = dL/dh_t reaching every hidden state: what flows along the recurrence.
+
+    The same recursion as :func:`backward` (g_t = dh_t + W^T diag(f'(a_{t+1})) g_{t+1}), keeping g_t
+    for every step. With an error only at the last step, ||g_k|| against k shows the gradient
+    vanishing or exploding as it travels back (notebook 06).
+
+    Inputs:  dh (T, N, H); RNNCache
+    Returns: g (T, N, H)
+    """
+    dh = _check_dh(dh, cache)
+    g = np.empty(dh.shape, dtype=np.result_type(dh, cache.h, cache.W))  # (T, N, H)
+    _backward_da(dh, cache, record=g)
+    return g
+
+
 def truncated_backward(dh, cache: RNNCache, k: int):
     """BPTT in which every error travels at most ``k`` steps back in time.
 
@@ -238,7 +289,7 @@ def truncated_backward(dh, cache: RNNCache, k: int):
     _positive_int("k", k)
     T = dh.shape[0]
     W = cache.W
-    deriv = 1.0 - cache.h ** 2  # (T, N, H)
+    deriv = _activation_derivative(cache)  # (T, N, H)
     da = np.zeros_like(cache.h, dtype=np.result_type(dh, cache.h))  # (T, N, H)
     dh0 = np.zeros_like(dh[0])  # (N, H)
     for s in range(T):  # the step where the error enters
@@ -264,7 +315,7 @@ def error_contributions(dh, cache: RNNCache) -> np.ndarray:
     """
     dh = _check_dh(dh, cache)
     T = dh.shape[0]
-    deriv = 1.0 - cache.h ** 2  # (T, N, H)
+    deriv = _activation_derivative(cache)  # (T, N, H)
     E = np.zeros((T,) + dh.shape, dtype=np.result_type(dh, cache.h))  # (T, T, N, H)
     for s in range(T):
         g = dh[s]  # (N, H)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from helpers import lstm
-from helpers.gradcheck import check_gradients
+from helpers.gradcheck import check_gradients, numerical_gradient, rel_error
 
 sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731  (safe for the moderate values used here)
 
@@ -197,3 +197,46 @@ def test_saturated_gates_without_warnings(rng):
         warnings.simplefilter("error")
         y, cache = lstm.forward(params, x, y0, c0)
     assert np.all(cache.f == 0.0) and np.all(cache.i == 1.0) and np.all(np.isfinite(y))
+
+
+@pytest.mark.parametrize("peepholes", [False, True])
+def test_state_gradients_are_the_total_derivatives_at_every_step(rng, peepholes):
+    T, N, D, H = 5, 2, 3, 4
+    params = lstm.init_params(D, H, rng, peepholes=peepholes)
+    if peepholes:
+        for p in lstm.PEEPHOLES:
+            params[p] = rng.standard_normal(H)
+    x = rng.standard_normal((T, N, D))
+    y, cache = lstm.forward(params, x)
+    dy = rng.standard_normal(y.shape)  # L = sum_t <dy_t, y_t>
+    dy_total, dc_total = lstm.state_gradients(dy, cache)
+    assert dy_total.shape == dc_total.shape == y.shape
+
+    def later_loss(t, y_t, c_t):  # the part of L computed by the steps after t
+        return np.sum(dy[t + 1:] * lstm.forward(params, x[t + 1:], y_t, c_t)[0]) if t + 1 < T else 0.0
+
+    p_o = params["p_o"] if peepholes else 0.0
+    for t in range(T):
+        c_t = cache.c[t]
+        # dL/dy_t with c_t held: y_t is read by step t+1 and by the loss
+        num_y = numerical_gradient(lambda y_t: np.sum(dy[t] * y_t) + later_loss(t, y_t, c_t), y[t].copy())
+        assert rel_error(dy_total[t], num_y) < 1e-7
+        # dL/dc_t: c_t is read by y_t = tanh(c_t) * sigma(obar_t) (obar_t through the peephole p_o) and step t+1
+        o_rest = np.log(cache.o[t] / (1 - cache.o[t])) - p_o * c_t  # obar_t without its peephole term
+
+        def loss_of_c(c):
+            y_t = np.tanh(c) / (1 + np.exp(-(o_rest + p_o * c)))
+            return np.sum(dy[t] * y_t) + later_loss(t, y_t, c)
+        assert rel_error(dc_total[t], numerical_gradient(loss_of_c, c_t.copy())) < 1e-7
+    _, dy0, dc0, _ = lstm.backward(dy, cache)  # one step before the first: what backward returns
+    assert np.all(np.isfinite(dy0)) and np.all(np.isfinite(dc0))
+    np.testing.assert_allclose(dc0, dc_total[0] * cache.f[0]
+                               + (params["p_i"] * _dA(cache, dc_total, 1) + params["p_f"] * _dA(cache, dc_total, 2)
+                                  if peepholes else 0.0), rtol=1e-12, atol=1e-15)
+
+
+def _dA(cache, dc_total, k):
+    """dibar_0 (k = 1) or dfbar_0 (k = 2) from the recorded dc_0, by Greff's equations."""
+    if k == 1:
+        return dc_total[0] * cache.z[0] * cache.i[0] * (1 - cache.i[0])
+    return dc_total[0] * cache.c0 * cache.f[0] * (1 - cache.f[0])

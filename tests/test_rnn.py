@@ -250,3 +250,42 @@ def test_edge_cases_and_dtypes(rng):
         rnn.backward(np.zeros((2, 1, 3)), object())
     with pytest.raises(ValueError, match="cache: expected the StepCache returned by step_forward"):
         rnn.step_backward(np.zeros((1, 3)), cache)
+
+
+@pytest.mark.parametrize("activation", rnn.ACTIVATIONS)
+def test_activations_forward_and_gradient_check(rng, activation):
+    params, x, h0 = make(rng, T=5)
+    h, cache = rnn.forward(params, x, h0, activation=activation)
+    f = {"tanh": np.tanh, "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "identity": lambda a: a}[activation]
+    h_prev = h0
+    for t in range(x.shape[0]):  # the equation, one step at a time
+        h_prev = f(params["b"] + h_prev @ params["W"].T + x[t] @ params["U"].T)
+        np.testing.assert_allclose(h[t], h_prev, rtol=1e-13, atol=1e-15)
+    result = check_gradients(rnn.forward, rnn.backward, params, {"x": x, "h0": h0}, rng=rng,
+                             constants={"activation": activation})
+    assert result.ok, str(result)
+
+
+def test_unknown_activation_is_named(rng):
+    params, x, h0 = make(rng)
+    with pytest.raises(ValueError, match="activation: expected one of"):
+        rnn.forward(params, x, h0, activation="relu")
+
+
+@pytest.mark.parametrize("activation", rnn.ACTIVATIONS)
+def test_state_gradients_are_the_total_derivative_at_every_step(rng, activation):
+    params, x, h0 = make(rng, T=6)
+    h, cache = rnn.forward(params, x, h0, activation=activation)
+    dh = rng.standard_normal(h.shape)  # L = sum_t <dh_t, h_t>
+    g = rnn.state_gradients(dh, cache)
+    assert g.shape == h.shape
+    T = x.shape[0]
+    for t in range(T):
+        def loss_from(h_t):  # the part of L that depends on h_t: h_t itself and every later step
+            later = rnn.forward(params, x[t + 1:], h_t, activation=activation)[0] if t + 1 < T else h[:0]
+            return np.sum(dh[t] * h_t) + np.sum(dh[t + 1:] * later)
+        assert rel_error(g[t], numerical_gradient(loss_from, h[t].copy())) < 1e-7
+    # one step further back is what backward calls dh0
+    _, dh0, _ = rnn.backward(dh, cache)
+    deriv = {"tanh": 1 - h[0] ** 2, "sigmoid": h[0] * (1 - h[0]), "identity": 1.0}[activation]
+    np.testing.assert_allclose((g[0] * deriv) @ params["W"], dh0, rtol=1e-12)
