@@ -556,6 +556,7 @@ def plot_loss_curves(curves: dict, xlabel: str = "epoch", ylabel: str = "loss", 
 # --------------------------------------------------------------------------- notebook 06: gradient flow
 
 _FLOW_YLIM = (1e-30, 1e30)
+_FLOW_NAMES = {"norms": "‖∂L/∂h_k‖", "dc": "‖∂L/∂c_k‖", "dy": "‖∂L/∂y_k‖", "path": "cell path"}
 
 
 def _on_scale(values, ylim=_FLOW_YLIM):
@@ -571,7 +572,7 @@ def _on_scale(values, ylim=_FLOW_YLIM):
     elif np.any(values > ylim[1]):
         notes.append(f"above {ylim[1]:.0e}")
     shown = np.clip(np.nan_to_num(values, posinf=ylim[1]), ylim[0], ylim[1])
-    return shown, ("some values " + " and ".join(notes) + ": drawn at the edge") if notes else ""
+    return shown, ("values " + " and ".join(notes) + ", drawn at the edge") if notes else ""
 
 
 def _gid(ax, gid):
@@ -630,7 +631,7 @@ def update_gradient_flow(axes, rnn_flow, lstm_flow) -> None:
         shown, note = _on_scale(values)
         _gid(ax, gid).set_data(lags, shown)
         if note and gid != "bound":
-            notes[ax].append(f"{_gid(ax, gid).get_label().split(' (')[0]}: {note}")
+            notes[ax].append(f"{_FLOW_NAMES[gid]}: {note}")
     for ax, flow in ((ax_rnn, rnn_flow), (ax_lstm, lstm_flow)):
         ax.set_xlim(0, max(len(flow.lags) - 1, 1))
         _gid(ax, "note").set_text("\n".join(notes[ax]))

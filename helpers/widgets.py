@@ -1,14 +1,17 @@
 """Interactive explorers. Each has a static twin in :mod:`helpers.plots` that draws the same figure
 for one setting; the explorer only moves that figure's existing artists when a slider changes.
 
-Without an interactive matplotlib backend the updated figure is re-rendered into an ``Output``
-widget; the artists themselves are never rebuilt.
+The figure is shown as a PNG in an ``Image`` widget: after a change the explorer moves the artists,
+renders the figure once and replaces the image's bytes. The artists themselves are never rebuilt, and
+no interactive matplotlib backend is needed.
 """
 from __future__ import annotations
 
+import io
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from IPython.display import clear_output, display
+from IPython.display import display
 
 from .plots import (_views_title, plot_bptt_flow, plot_lstm_views, plot_sigmoid, update_bptt_flow,
                     update_lstm_diagram, update_sigmoid_plot)
@@ -17,13 +20,16 @@ __all__ = ["SigmoidExplorer", "BPTTExplorer", "ProgressDisplay", "LSTMExplorer",
 
 
 class _FigureExplorer:
-    """Shared plumbing: a figure shown in an Output widget below a row of controls."""
+    """Shared plumbing: a figure shown as an image below a row of controls.
+
+    Attributes: fig; image (the ipywidgets.Image showing it); widget (the whole box)
+    """
 
     def _setup(self, fig, controls):
         self.fig = fig
-        plt.close(fig)  # shown only through the Output widget, not again by the inline backend
-        self.output = widgets.Output()
-        self.widget = widgets.VBox([widgets.HBox(controls), self.output])
+        plt.close(fig)  # shown only through the image widget, not again by the inline backend
+        self.image = widgets.Image(format="png")
+        self.widget = widgets.VBox([widgets.HBox(controls), self.image])
         for control in controls:
             control.observe(self._on_change, names="value")
         self._render()
@@ -32,10 +38,14 @@ class _FigureExplorer:
         self.update()
         self._render()
 
+    def render_png(self) -> bytes:
+        """The figure as PNG bytes, drawn once (what the image widget shows)."""
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+
     def _render(self) -> None:
-        with self.output:
-            clear_output(wait=True)
-            display(self.fig)
+        self.image.value = self.render_png()
 
     def _ipython_display_(self):
         display(self.widget)
@@ -133,7 +143,7 @@ class GradientFlowExplorer(_FigureExplorer):
         self._setup(fig, controls)
         rows = [widgets.HBox([self.lambda_slider, self.T_slider]), widgets.HBox([self.H_slider, self.bias_slider]),
                 self.activation_buttons]
-        self.widget.children = (widgets.VBox(rows), self.output)
+        self.widget.children = (widgets.VBox(rows), self.image)
 
     def update(self) -> None:
         lam, T, H = self.lambda_slider.value, self.T_slider.value, self.H_slider.value
