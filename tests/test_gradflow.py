@@ -128,7 +128,7 @@ def test_gradient_flow_explorer_moves_its_artists_at_every_slider_extreme(probe)
     explorer = GradientFlowExplorer(probe, lambda1=1.0, T=40, H=8)
     artists = [id(line) for ax in explorer.axes for line in ax.lines]
     before = _state(explorer)
-    png = explorer.image.value
+    png = bytes(explorer.image.value)
     assert png.startswith(b"\x89PNG")
     controls = [explorer.lambda_slider, explorer.T_slider, explorer.H_slider, explorer.bias_slider]
     for control in controls:
@@ -139,8 +139,8 @@ def test_gradient_flow_explorer_moves_its_artists_at_every_slider_extreme(probe)
             assert any(a.shape != b.shape or not np.allclose(a, b) for a, b in zip(before, now)), control.description
             assert all(np.all(np.isfinite(y)) for y in now)
             assert [id(line) for ax in explorer.axes for line in ax.lines] == artists  # moved, not rebuilt
-            assert explorer.image.value != png  # the shown image follows
-            before, png = now, explorer.image.value
+            assert bytes(explorer.image.value) != png  # the shown image follows
+            before, png = now, bytes(explorer.image.value)
         control.value = start
     for activation in explorer.activation_buttons.options:
         explorer.lambda_slider.value = explorer.lambda_slider.max
