@@ -1,7 +1,8 @@
-"""Optimisers as pure functions over parameter dicts.
+"""Optimisers and gradient clipping as pure functions over parameter dicts.
 
 Every update takes the parameters, their gradients (a dict with the same keys) and the optimiser's
-state, and returns *new* parameters and state; nothing is modified in place.
+state, and returns *new* parameters and state; nothing is modified in place. The clipping functions
+likewise return new gradient dicts and never touch their input.
 
 Equations
 ---------
@@ -10,14 +11,46 @@ Adam (Kingma & Ba, 2015), with step count k starting at 1:
        m <- beta1 m + (1 - beta1) g          v <- beta2 v + (1 - beta2) g^2
        m_hat = m / (1 - beta1^k)             v_hat = v / (1 - beta2^k)
        theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
+
+Gradient clipping: three different operations share the name. With g the whole gradient (every
+entry of every parameter's gradient array, read as one long vector), g_k the gradient array of
+parameter k and c > 0 a threshold:
+
+  by global norm (Pascanu, Mikolov & Bengio 2013, Algorithm 1; Goodfellow et al. 2016, sec. 10.11.1)
+       ||g|| = sqrt(sum_k sum_j g_kj^2);     if ||g|| > c:  g <- (c / ||g||) g
+       one factor for everything: the update keeps its direction, only its length is capped.
+  by value (elementwise)
+       g_kj <- min(max(g_kj, -c), c)
+       every entry on its own: large entries are cut, small ones kept, so the direction changes.
+  by norm, per parameter
+       if ||g_k|| > c:  g_k <- (c / ||g_k||) g_k          (for each k separately)
+       each array keeps its own direction, but the arrays are shrunk by different factors, so
+       the direction of the whole update changes.
+
+All three act once per update, on the gradient that backpropagation through all time steps has
+already summed up; none of them acts inside the backward pass, time step by time step.
+
+Non-finite gradients (nan or inf): all three clipping functions (and :func:`global_norm`) raise
+:class:`NonFiniteGradientError`, a ValueError naming the parameter(s) whose gradient contains nan
+or inf. Why an error rather than a result: such a gradient has no norm and no direction left to
+keep, and rescaling it quietly does harm either way. With an inf entry the factor c / ||g|| is 0,
+so every finite entry becomes 0 and the inf becomes nan (0 * inf); with a nan, ||g|| is nan, the
+test ||g|| > c is False, and the nan passes unchanged into the parameters, after which every loss
+is nan. (PyTorch's clip_grad_norm_ returns the non-finite norm and scales the gradients anyway,
+unless called with error_if_nonfinite=True.) An error at the step where it happens points at the
+cause: lower the learning rate or the threshold, or catch the error and skip that update.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["sgd_step", "AdamState", "adam_init", "adam_step"]
+from .shapes import check_array
+
+__all__ = ["sgd_step", "AdamState", "adam_init", "adam_step", "global_norm", "clip_grad_norm",
+           "clip_grad_value", "clip_grad_norm_per_parameter", "NonFiniteGradientError"]
 
 
 def _check_same_keys(params, grads):
@@ -62,3 +95,116 @@ def adam_step(params: dict, grads: dict, state: AdamState, lr: float = 1e-3, bet
         v_hat = v[k] / (1 - beta2 ** step)
         new[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
     return new, AdamState(m=m, v=v, step=step)
+
+
+# --------------------------------------------------------------------------- gradient clipping
+
+class NonFiniteGradientError(ValueError):
+    """A gradient passed to a clipping function contains nan or inf (the module docstring says why
+    this is an error). Catch it to skip an update; its message names the parameters."""
+
+
+def _check_positive_finite(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _check_grads(grads) -> dict:
+    """grads as {key: real floating array}; raises ValueError for anything else, and
+    NonFiniteGradientError (naming the parameters) if an entry is nan or inf."""
+    if not isinstance(grads, Mapping):
+        raise ValueError(f"grads: expected a dict of gradient arrays {{name: array}}, got {type(grads).__name__}")
+    if not grads:
+        raise ValueError("grads: expected a dict of gradient arrays, got an empty dict")
+    arrays = {k: check_array(f"grads[{k!r}]", v) for k, v in grads.items()}
+    bad = {k: int(np.size(a) - np.count_nonzero(np.isfinite(a))) for k, a in arrays.items()}
+    bad = {k: n for k, n in bad.items() if n}
+    if bad:
+        where = ", ".join(f"grads[{k!r}] ({n} of {np.size(arrays[k])} entries)" for k, n in bad.items())
+        raise NonFiniteGradientError(
+            f"{where}: not finite (nan or inf); a gradient that has overflowed has no norm or "
+            "direction to clip. Lower the learning rate or the clipping threshold, or skip this update.")
+    return arrays
+
+
+def _norm(a: np.ndarray) -> float:
+    """Euclidean norm of all entries, in float64, without overflow for huge finite entries."""
+    a = np.asarray(a, dtype=np.float64)
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    if scale == 0.0:
+        return 0.0
+    return scale * float(np.sqrt(np.sum((a / scale) ** 2)))
+
+
+def global_norm(grads: dict) -> float:
+    """||g|| = sqrt(sum_k sum_j g_kj^2): the norm of all gradients together, as one vector.
+
+    Computed in float64 with a scale factor, so huge finite entries (1e200) do not overflow.
+    Raises NonFiniteGradientError if any entry is nan or inf.
+    """
+    arrays = _check_grads(grads)
+    return _norm(np.concatenate([a.ravel() for a in arrays.values()]))
+
+
+def clip_grad_norm(grads: dict, max_norm: float):
+    """Clip by global norm (Pascanu, Mikolov & Bengio 2013, Algorithm 1).
+
+        ||g|| = sqrt(sum over every entry of every array of g^2)
+        if ||g|| > max_norm:   g <- (max_norm / ||g||) g        (all arrays, one common factor)
+
+    The update keeps its direction; only its length is capped at max_norm. Below the threshold
+    the gradients come back unchanged.
+
+    Inputs:  grads {name: array}; max_norm: positive finite threshold c
+    Returns: (clipped, total_norm): a new dict of new arrays (dtypes kept; the inputs are never
+             modified or returned), and ||g|| before clipping, a float
+    Raises:  ValueError for a bad max_norm or grads; NonFiniteGradientError (a ValueError naming
+             the parameters) if any gradient contains nan or inf. Not a nan/inf result: an
+             overflowed gradient has no direction to keep, and scaling it would silently turn the
+             parameters into nan (the module docstring has the details).
+    """
+    max_norm = _check_positive_finite("max_norm", max_norm)
+    arrays = _check_grads(grads)
+    total = _norm(np.concatenate([a.ravel() for a in arrays.values()]))
+    factor = max_norm / total if total > max_norm else 1.0
+    clipped = {k: (a * factor).astype(a.dtype, copy=False) for k, a in arrays.items()}  # new arrays
+    return clipped, total
+
+
+def clip_grad_value(grads: dict, limit: float) -> dict:
+    """Clip by value: every entry on its own into [-limit, limit].
+
+        g_kj <- min(max(g_kj, -limit), limit)
+
+    Entries larger than the limit are cut, smaller ones kept: the direction of the update changes
+    (a gradient (10, 1) clipped at 1 becomes (1, 1)). Its norm can still reach limit * sqrt(#entries).
+
+    Inputs:  grads {name: array}; limit: positive finite number
+    Returns: clipped: a new dict of new arrays (dtypes kept; the inputs are not modified)
+    Raises:  ValueError for a bad limit or grads; NonFiniteGradientError for nan or inf entries.
+    """
+    limit = _check_positive_finite("limit", limit)
+    arrays = _check_grads(grads)
+    return {k: np.clip(a, -limit, limit) for k, a in arrays.items()}
+
+
+def clip_grad_norm_per_parameter(grads: dict, max_norm: float):
+    """Clip by norm, one parameter array at a time.
+
+        for each parameter k:   if ||g_k|| > max_norm:   g_k <- (max_norm / ||g_k||) g_k
+
+    Each array keeps its own direction, but different arrays are shrunk by different factors (or
+    not at all), so the direction of the whole update changes — unlike :func:`clip_grad_norm`.
+
+    Inputs:  grads {name: array}; max_norm: positive finite threshold
+    Returns: (clipped, norms): a new dict of new arrays, and {name: ||g_k|| before clipping}
+    Raises:  ValueError for a bad max_norm or grads; NonFiniteGradientError for nan or inf entries.
+    """
+    max_norm = _check_positive_finite("max_norm", max_norm)
+    arrays = _check_grads(grads)
+    norms = {k: _norm(a) for k, a in arrays.items()}
+    clipped = {k: (a * (max_norm / norms[k] if norms[k] > max_norm else 1.0)).astype(a.dtype, copy=False)
+               for k, a in arrays.items()}
+    return clipped, norms
