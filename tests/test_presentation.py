@@ -210,3 +210,109 @@ def test_computational_graph_figure():
     assert {"x", "u", "v", "L", "2x", "cos x"} <= set(labels)
     assert labels["2x"] == labels["w"] == "C1" and labels["cos x"] == "black"
     assert ax.get_title() == "g"
+
+
+# --------------------------------------------------------------------------- notebook 07: gradient clipping
+
+def _lines(*axes):
+    return {line.get_gid(): line for ax in axes for line in ax.lines if line.get_gid()}
+
+
+def test_error_surface_figure_shows_the_computed_surface_and_the_cliff():
+    from helpers import scalar_rnn
+    w, b, E = scalar_rnn.error_surface(n=40)
+    fig, (ax, ax_E, ax_g) = plots.plot_error_surface(w, b, E, section_w=5.0)
+    np.testing.assert_array_equal(ax.images[0].get_array(), E)
+    cliff = _lines(ax)["cliff"]
+    np.testing.assert_allclose(cliff.get_ydata(), scalar_rnn.cliff_line(cliff.get_xdata()))
+    assert cliff.get_xdata().min() == pytest.approx(1 / (sigmoid(0.5) * (1 - sigmoid(0.5))), abs=0.03)
+    b_line, E_line = ax_E.lines[0].get_xdata(), ax_E.lines[0].get_ydata()
+    np.testing.assert_allclose(E_line, scalar_rnn.forward(5.0, b_line)[0])
+    assert ax_g.lines[0].get_ydata().max() > 100  # the wall: far steeper than the plateaus
+    assert ax.get_xlabel().startswith("w") and ax.get_ylabel().startswith("b")
+    fig, ax = plots.plot_error_surface(w, b, E, section_w=None)
+    assert len(fig.axes) == 2  # the surface and its colour bar
+    with pytest.raises(ValueError, match=r"E: expected shape \(len\(b\), len\(w\)\) = \(40, 40\), got \(40, 39\)"):
+        plots.plot_error_surface(w, b, E[:, 1:])
+
+
+def test_clipping_descent_draws_both_descents():
+    from helpers import scalar_rnn
+    surface = scalar_rnn.error_surface(**plots.DESCENT_VIEW, n=30)
+    fig, (ax, ax_E) = plots.plot_clipping_descent(5.5, -1.5, lr=1.0, max_norm=0.5, steps=60, surface=surface)
+    path = scalar_rnn.gradient_descent(np.array([5.5, 5.5]), np.array([-1.5, -1.5]), 1.0, 60,
+                                       max_norm=np.array([np.inf, 0.5]))
+    lines = _lines(ax, ax_E)
+    for i, name in enumerate(("unclipped", "clipped")):
+        np.testing.assert_array_equal(lines[f"path-{name}"].get_xdata(), path.w[:, i])
+        np.testing.assert_array_equal(lines[f"path-{name}"].get_ydata(), path.b[:, i])
+        np.testing.assert_allclose(lines[f"error-{name}"].get_ydata(), np.maximum(path.E[:, i], 1e-12))
+    assert len(lines["clipped-steps"].get_xdata()) == path.clipped[:, 1].sum() > 0
+    # the unclipped descent is thrown off the plotted area; its exit marker sits on the border
+    (x_exit,), (y_exit,) = lines["exit-unclipped"].get_data()
+    (w_lo, w_hi), (b_lo, b_hi) = ax.get_xlim(), ax.get_ylim()
+    assert np.isclose(x_exit, [w_lo, w_hi]).any() or np.isclose(y_exit, [b_lo, b_hi]).any()
+    assert len(lines["exit-clipped"].get_xdata()) == 0
+    text = [t for t in ax.texts if t.get_gid() == "exit-text"][0]
+    assert text.get_visible() and text.get_text().startswith("unclipped: left the plot at step")
+
+
+def _artist_data(explorer):
+    ax, ax_E = explorer.axes
+    return {gid: np.concatenate([np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)])
+            for gid, line in _lines(ax, ax_E).items()}
+
+
+def test_clipping_explorer_moves_its_artists_at_every_slider_extreme():
+    from helpers import scalar_rnn
+    from helpers.widgets import ClippingExplorer
+    surface = scalar_rnn.error_surface(**plots.DESCENT_VIEW, n=30)
+    explorer = ClippingExplorer(surface=surface, steps=40)
+    ax, ax_E = explorer.axes
+    artists = _lines(ax, ax_E)
+    children = [list(a.get_children()) for a in explorer.axes]
+    image = ax.images[0]
+    for slider in (explorer.lr_slider, explorer.threshold_slider, explorer.w0_slider, explorer.b0_slider):
+        for value in (slider.min, slider.max) if slider.__class__.__name__ == "FloatSlider" else \
+                (slider.base ** slider.min, slider.base ** slider.max):
+            before = _artist_data(explorer)
+            slider.value = value  # no RuntimeWarning: the test suite turns them into errors
+            after = _artist_data(explorer)
+            changed = [g for g in before
+                       if before[g].shape != after[g].shape or not np.array_equal(before[g], after[g])]
+            assert changed, (slider.description, value)
+            for gid, data in after.items():
+                assert np.isfinite(data).all(), (slider.description, value, gid)
+            assert _lines(ax, ax_E) == artists  # the same Line2D objects, moved, not rebuilt
+            assert [list(a.get_children()) for a in explorer.axes] == children
+            assert ax.images[0] is image
+    assert f"threshold {explorer.threshold_slider.value:.3g}" in ax.get_title()
+
+
+def test_clipping_explorer_shows_an_overflowing_descent_as_leaving_the_plot():
+    from helpers import scalar_rnn
+    from helpers.widgets import ClippingExplorer
+    surface = scalar_rnn.error_surface(**plots.DESCENT_VIEW, n=30)
+    explorer = ClippingExplorer(surface=surface, steps=60)
+    explorer.lr_slider.value = 10 ** explorer.lr_slider.max
+    explorer.threshold_slider.value = 10 ** explorer.threshold_slider.max  # practically no clipping
+    lines = _lines(*explorer.axes)
+    assert len(lines["exit-unclipped"].get_xdata()) == 1
+    text = [t for t in explorer.axes[0].texts if t.get_gid() == "exit-text"][0].get_text()
+    assert "left the plot" in text
+    for line in lines.values():
+        assert np.isfinite(np.asarray(line.get_xydata(), float)).all()
+
+
+def test_clipping_directions_figure():
+    fig, (ax_n, ax_v) = plots.plot_clipping_directions(g=(3.0, 1.0), threshold=1.0)
+    arrows = {a.get_gid(): a for a in ax_n.texts if a.get_gid()}
+    np.testing.assert_allclose(arrows["arrow-clipped"].xy, np.array([3.0, 1.0]) / np.sqrt(10.0))
+    arrows = {a.get_gid(): a for a in ax_v.texts if a.get_gid()}
+    np.testing.assert_allclose(arrows["arrow-clipped"].xy, [1.0, 1.0])
+    np.testing.assert_allclose(arrows["arrow-gradient"].xy, [3.0, 1.0])
+    assert "direction kept" in ax_n.get_title()
+    turn = 45.0 - np.degrees(np.arctan2(1.0, 3.0))
+    assert f"turned by {turn:.1f}°" in ax_v.get_title()
+    with pytest.raises(ValueError, match=r"g: expected shape \(2,\), got \(3,\)"):
+        plots.plot_clipping_directions(g=(1.0, 2.0, 3.0))

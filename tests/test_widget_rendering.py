@@ -1,0 +1,61 @@
+"""The explorers' fast rendering (a cached background plus the changed artists) must show exactly the
+figure a full redraw shows, after any sequence of slider moves."""
+import io
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import bench_widgets  # noqa: E402  (its constructors build every explorer as its notebook does)
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def full_redraw(fig) -> np.ndarray:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return pixels(buffer.getvalue())
+
+
+def differing(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of pixels of a that match no pixel of b within one pixel (text may land a pixel apart)."""
+    mismatch = np.ones(a.shape[:2], dtype=bool)
+    padded = np.pad(b, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            shifted = padded[dy:dy + a.shape[0], dx:dx + a.shape[1]]
+            mismatch &= np.abs(a - shifted).sum(axis=2) > 60  # antialiasing aside
+    return float(mismatch.mean())
+
+
+@pytest.mark.parametrize("name, build, slider, values", bench_widgets.EXPLORERS, ids=[e[0] for e in bench_widgets.EXPLORERS])
+def test_fast_render_equals_a_full_redraw(name, build, slider, values):
+    explorer = build()
+    try:
+        control = getattr(explorer, slider)
+        moves = [values[1], values[0], values[1], control.max, control.min, values[0]]
+        for value in moves:
+            control.value = value  # the callback renders the image widget's PNG
+            fast = pixels(bytes(explorer.image.value))
+            slow = full_redraw(explorer.fig)
+            assert fast.shape == slow.shape
+            off = differing(fast, slow)
+            assert off < 1e-3, f"{name} at {slider} = {value}: {off:.2%} of the pixels differ"
+    finally:
+        plt.close(explorer.fig)
+
+
+def test_a_changed_background_text_is_redrawn():
+    explorer = bench_widgets.sigmoid_explorer()
+    try:
+        explorer.ax.set_xlabel("a label that was not there when the background was cached")
+        explorer._render()
+        assert differing(pixels(bytes(explorer.image.value)), full_redraw(explorer.fig)) < 1e-3
+    finally:
+        plt.close(explorer.fig)
