@@ -18,3 +18,15 @@ def test_benchmark_script_runs(script, name):
     assert lines[0].startswith("(T, N, D, H) = (50, 32, 64, 128)")
     for dtype in ("float64", "float32"):
         assert any(re.match(rf"\s*{dtype}: {re.escape(name)}\s+\d+\.\d+ ms", line) for line in lines), proc.stdout
+
+
+def test_widget_benchmark_runs():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_widgets.py"), "--repeats", "1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    from helpers import widgets
+    explorers = [name for name in widgets.__all__ if name.endswith("Explorer")]  # every one must be timed
+    assert len(explorers) >= 5
+    for name in explorers:
+        pattern = rf"{name}\s+\d+\.\d ms  \(update\s+\d+\.\d ms, render\s+\d+\.\d ms\)  (under|OVER) the 50 ms goal"
+        assert any(re.match(pattern, line) for line in proc.stdout.splitlines()), proc.stdout

@@ -1,0 +1,138 @@
+"""Time the slider callback of every explorer in helpers.widgets: update() plus one redraw.
+
+Usage: python benchmarks/bench_widgets.py [--repeats 20]
+
+For each explorer, built at the settings its notebook uses, the main slider alternates between two values;
+each timed run is the work one slider move causes: ``explorer.update()`` (the computation and the moving of
+the existing artists) and ``explorer.render_png()``, the PNG the image widget sends to the browser (the
+cached background plus the artists that changed; see helpers/widgets.py). Prints the median per explorer and whether it is under the 50 ms goal for a slider that feels live.
+
+To add an explorer: add a row to EXPLORERS — (name, a function building it, the slider's attribute name, two
+slider values to alternate between).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from helpers.plots import use_course_style  # noqa: E402
+from helpers.seeding import make_rng  # noqa: E402
+
+GOAL_MS = 50.0
+
+
+def sigmoid_explorer():
+    from helpers.widgets import SigmoidExplorer
+    return SigmoidExplorer(w=1.0, b=0.0)
+
+
+def bptt_explorer():
+    """As in notebook 03: T = 5 steps, D = 3, H = 4, K = 3."""
+    from helpers import rnn
+    from helpers.losses import softmax_cross_entropy
+    from helpers.widgets import BPTTExplorer
+    rng = make_rng(3)
+    T, D, H, K = 5, 3, 4, 3
+    params, out = rnn.init_params(D, H, rng), rnn.init_output_params(H, K, rng)
+    x = rng.standard_normal((T, 1, D))  # (T, N, D)
+    h, cache = rnn.forward(params, x)  # (T, 1, H)
+    o, ocache = rnn.output_forward(out, h)  # (T, 1, K)
+    _, do = softmax_cross_entropy(o, rng.integers(0, K, size=(T, 1)))
+    dh, _ = rnn.output_backward(do, ocache)  # (T, 1, H)
+    E = rnn.error_contributions(dh, cache)  # (T, T, 1, H)
+    sizes = np.linalg.norm(E.reshape(T, T, -1), axis=-1)  # (T, T)
+    per_step = rnn.per_step_contributions(dh, cache)["W"][:, 0, 0]  # (T,)
+    return BPTTExplorer(sizes, per_step, float(per_step.sum()), t=1)
+
+
+def lstm_explorer():
+    """As in notebook 04: 14 steps, 2 sequences, D = 4 inputs, H = 5 units, peepholes."""
+    from helpers import lstm
+    from helpers.widgets import LSTMExplorer
+    rng = make_rng(4)
+    params = lstm.init_params(input_size=4, hidden_size=5, rng=rng, peepholes=True, forget_bias=1.0)
+    x = rng.standard_normal((14, 2, 4))  # (T, N, D)
+    return LSTMExplorer(params, x, t=5, seq=0, unit=0)
+
+
+def gradient_flow_explorer():
+    """As in notebook 06: a probe for T <= 200, H <= 64; shown at T = 100, H = 32."""
+    from helpers.gradflow import GradientFlowProbe
+    from helpers.widgets import GradientFlowExplorer
+    probe = GradientFlowProbe(make_rng(6), max_steps=200, max_hidden=64, input_size=4)
+    return GradientFlowExplorer(probe, lambda1=1.0, activation="tanh", T=100, H=32, forget_bias=0.0)
+
+
+def clipping_explorer():
+    """As in notebook 07: start (5.5, -1.5), learning rate 1, threshold 0.5, 80 steps."""
+    from helpers.widgets import ClippingExplorer
+    return ClippingExplorer(w0=5.5, b0=-1.5, lr=1.0, max_norm=0.5, steps=80)
+
+
+# (name, constructor, slider attribute, two values the slider alternates between)
+EXPLORERS = [
+    ("SigmoidExplorer", sigmoid_explorer, "w_slider", (1.0, 2.0)),
+    ("BPTTExplorer", bptt_explorer, "t_slider", (1, 3)),
+    ("LSTMExplorer", lstm_explorer, "t_slider", (5, 9)),
+    ("GradientFlowExplorer", gradient_flow_explorer, "lambda_slider", (1.0, 1.5)),
+    ("ClippingExplorer", clipping_explorer, "lr_slider", (1.0, 0.5)),
+]
+
+
+def callback_times(explorer, slider_name: str, values, repeats: int):
+    """Seconds per slider move, split into update() and the render to PNG. Returns (updates, renders).
+
+    The explorer's own callback is detached while the slider moves, so that each move is timed once, as
+    update() + render, and not also rendered by the explorer itself.
+    """
+    slider = getattr(explorer, slider_name)
+    updates, renders = [], []
+    slider.unobserve(explorer._on_change, names="value")
+    try:
+        for k in range(repeats + 1):  # the first move is untimed (warm-up)
+            slider.value = values[k % 2]
+            start = time.perf_counter()
+            explorer.update()
+            middle = time.perf_counter()
+            explorer.render_png()
+            end = time.perf_counter()
+            if k:
+                updates.append(middle - start)
+                renders.append(end - middle)
+    finally:
+        slider.observe(explorer._on_change, names="value")
+    return updates, renders
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    use_course_style()
+    print(f"median of {args.repeats} slider moves per explorer: update() + render_png(); "
+          f"goal < {GOAL_MS:.0f} ms")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; numpy {np.__version__}, "
+          f"matplotlib {matplotlib.__version__}")
+    for name, build, slider_name, values in EXPLORERS:
+        explorer = build()
+        updates, renders = callback_times(explorer, slider_name, values, args.repeats)
+        total = [u + r for u, r in zip(updates, renders)]
+        t_total, t_update, t_render = (statistics.median(ts) * 1e3 for ts in (total, updates, renders))
+        verdict = "under" if t_total < GOAL_MS else "OVER"
+        print(f"{name:<22} {t_total:7.1f} ms  (update {t_update:6.1f} ms, render {t_render:6.1f} ms)  "
+              f"{verdict} the {GOAL_MS:.0f} ms goal")
+        plt.close(explorer.fig)
+
+
+if __name__ == "__main__":
+    main()
