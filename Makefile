@@ -1,19 +1,26 @@
 # Unrolled: two commands do all the set-up.
 #   make lab    create .venv if missing, install everything, open JupyterLab on the course
 #   make test   the same set-up, then the whole test suite (pytest for helpers + nbval for every notebook)
+#   make test-browser   only the browser test (installs Playwright for it; needs the system's Chromium)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.installed-browser
 LAB_PORT ?= 8888
 LAB_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# The course's matrices are small: one BLAS thread is faster for them than two (measured in
+# notebook 06's training cell), and a busy machine does not slow it down further. Inherited by the kernels.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
               --nbval-cell-timeout=300
 
-.PHONY: lab test test-helpers test-notebooks execute-notebooks setup clean
+.PHONY: lab test test-helpers test-notebooks test-browser execute-notebooks setup setup-browser clean
 
 setup: $(STAMP)
 
@@ -38,13 +45,24 @@ lab: $(STAMP)
 	  --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL_ARGS)
+	$(BIN)/python -m pytest -rs tests notebooks $(NBVAL_ARGS)
 
 test-helpers: $(STAMP)
 	$(BIN)/python -m pytest tests
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest notebooks $(NBVAL_ARGS)
+
+# The browser test's extra package: Playwright for Python, which drives the system's Chromium
+# (Debian package `chromium`). `make test` runs the browser test too, and skips it without them.
+setup-browser: $(BROWSER_STAMP)
+
+$(BROWSER_STAMP): $(STAMP) requirements-browser.txt
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	@touch $(BROWSER_STAMP)
+
+test-browser: $(BROWSER_STAMP)
+	$(BIN)/python -m pytest -rsP tests/test_browser.py
 
 # Re-execute every notebook top to bottom in a fresh kernel and store the outputs (before committing one)
 execute-notebooks: $(STAMP)

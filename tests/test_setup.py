@@ -59,6 +59,30 @@ def test_the_test_environment_matches_the_pins():
     assert off == []
 
 
+# ---- requirements-browser.txt: the browser test's extra package --------------------------------
+BROWSER_REQUIREMENTS = ROOT / "requirements-browser.txt"
+
+
+def test_browser_requirements_are_exact_pins_that_leave_the_course_pins_alone():
+    # parse_requirements raises on anything but name==version (see the loose-pin test above)
+    old = parse_requirements(BROWSER_REQUIREMENTS, python_version=(3, 10))
+    new = parse_requirements(BROWSER_REQUIREMENTS, python_version=(3, 13))
+    assert set(old) == set(new) and "playwright" in old
+    for python in [(3, 10), (3, 13)]:
+        browser = parse_requirements(BROWSER_REQUIREMENTS, python_version=python)
+        course = parse_requirements(REQUIREMENTS, python_version=python)
+        clashes = {name: (version, course[name]) for name, version in browser.items()
+                   if name in course and course[name] != version}
+        assert clashes == {}
+
+
+def test_installed_browser_packages_match_their_pins():
+    """Where `make setup-browser` has run (CI always), the browser test runs against the pins."""
+    off = [(s.name, s.installed, s.pinned) for s in check_environment(BROWSER_REQUIREMENTS)
+           if s.installed is not None and not s.ok]
+    assert off == []
+
+
 # every module of helpers and its layer (see the design): a new module must be added here
 LAYER = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment": 1,
          "dense": 2, "conv": 2, "rnn": 2, "lstm": 2, "losses": 2, "scalar_rnn": 2,
