@@ -25,7 +25,8 @@ LSTM (Greff et al. notation, no peepholes): the cell path gives
     dc_t / dc_{t-1} = diag(f_t) + (terms through y_{t-1} = o_{t-1} * tanh(c_{t-1}) and R_z, R_i, R_f)
 
 so along the cell alone the gradient is multiplied by the forget gates, not by a weight matrix:
-``cell_path[k] = || (f_{k+1} * f_{k+2} * ... * f_{T-1}) * u ||``. Forget gates near 1 (a forget-gate
+``cell_path[k] = || (f_{k+1} * f_{k+2} * ... * f_{T-1}) * dL/dc_{T-1} ||``, what would reach c_k if
+the gradient travelled along the cell and nowhere else. Forget gates near 1 (a forget-gate
 bias of 1, Jozefowicz et al. 2015) keep that product from shrinking.
 
 :class:`GradientFlowProbe` draws its random numbers once, so that moving one slider changes one
@@ -93,7 +94,7 @@ class LSTMFlow(NamedTuple):
     lags: np.ndarray       # (T,)
     dy_norms: np.ndarray   # (T,) ||dL/dy_k||
     dc_norms: np.ndarray   # (T,) ||dL/dc_k||
-    cell_path: np.ndarray  # (T,) ||(f_{k+1} ... f_{T-1}) * u||: the cell path alone
+    cell_path: np.ndarray  # (T,) ||(f_{k+1} ... f_{T-1}) * dL/dc_{T-1}||: the cell path alone
     f: np.ndarray          # (T, H) forget-gate values
     forget_bias: float
     lambda1: float
@@ -184,5 +185,5 @@ class GradientFlowProbe:
         if T > 1:
             suffix[:-1] = np.cumprod(f[:0:-1], axis=0)[::-1]
         lags = np.arange(T - 1, -1, -1)
-        return LSTMFlow(lags, safe_norms(dy_total), safe_norms(dc_total), safe_norms(suffix * u), f,
+        return LSTMFlow(lags, safe_norms(dy_total), safe_norms(dc_total), safe_norms(suffix * dc_total[-1, 0]), f,
                         float(forget_bias), float(lambda1), params, x, u)

@@ -614,7 +614,8 @@ def plot_gradient_flow(rnn_flow, lstm_flow):
     ax_rnn.plot([], [], "--", color="black", lw=1.2, label="bound (γλ₁)^(T−1−k)", gid="bound")
     ax_lstm.plot([], [], "-", color="C1", lw=1.6, label="measured ‖∂L/∂c_k‖", gid="dc")
     ax_lstm.plot([], [], "-", color="C2", lw=1.2, label="measured ‖∂L/∂y_k‖", gid="dy")
-    ax_lstm.plot([], [], "--", color="C1", lw=1.2, label="cell path alone ‖(f_{k+1}⋯f_{T−1}) ⊙ u‖", gid="path")
+    ax_lstm.plot([], [], "--", color="C1", lw=1.2, gid="path",
+                 label="cell path alone ‖(f_{k+1}⋯f_{T−1}) ⊙ ∂L/∂c_{T−1}‖")
     for ax in (ax_rnn, ax_lstm):
         ax.legend(loc="upper right", fontsize=8)
     ax_rnn.set_yticks(10.0 ** np.arange(-30, 31, 10))
@@ -1118,10 +1119,10 @@ def update_clipping_descent(fig, axes, w0: float, b0: float, lr: float, max_norm
     texts[0].set_text("\n".join(messages))
     texts[0].set_visible(bool(messages))
     ax_E.set_ylim(floor, 1.0)  # fixed, so that a slider move redraws only the curves
-    ax.set_title(f"start (w, b) = ({w0:.2f}, {b0:.2f}), learning rate {lr:.3g}, threshold {max_norm:.3g}",
+    ax.set_title(f"start ({w0:.2f}, {b0:.2f}), learning rate {lr:.3g}, threshold {max_norm:.3g}",
                  fontsize=10)
-    ax_E.set_title(f"E along the paths: {int(path.clipped[:, 1].sum())} of {state['steps']} steps clipped,\n"
-                   f"final E {path.E[-1, 0]:.2g} (unclipped) vs {path.E[-1, 1]:.2g} (clipped)", fontsize=10)
+    ax_E.set_title(f"{int(path.clipped[:, 1].sum())} of {state['steps']} steps clipped; final E "
+                   f"{path.E[-1, 0]:.2g} vs {path.E[-1, 1]:.2g} clipped", fontsize=10)
 
 
 def plot_clipping_directions(g=(3.0, 1.0), threshold: float = 1.0):

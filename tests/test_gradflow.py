@@ -74,8 +74,9 @@ def test_lstm_flow_cell_path_and_forget_bias(probe):
         np.testing.assert_allclose(flow.dc_norms, np.linalg.norm(dc_total[:, 0], axis=1), rtol=1e-12)
         np.testing.assert_allclose(flow.dy_norms, np.linalg.norm(dy_total[:, 0], axis=1), rtol=1e-12)
         k = 20
-        np.testing.assert_allclose(flow.cell_path[k], np.linalg.norm(np.prod(cache.f[k + 1:, 0], axis=0) * flow.u))
-        assert flow.cell_path[-1] == pytest.approx(1.0)
+        np.testing.assert_allclose(flow.cell_path[k],
+                                   np.linalg.norm(np.prod(cache.f[k + 1:, 0], axis=0) * dc_total[-1, 0]))
+        assert flow.cell_path[-1] == pytest.approx(flow.dc_norms[-1])
         for gate in lstm.GATES:
             assert np.isclose(np.linalg.norm(flow.params[f"R_{gate}"], 2), 1.0)
     means = [f.f.mean() for f in flows]
