@@ -923,7 +923,8 @@ def draw_computational_graph(nodes: dict, edges, title: str = "", highlight=(), 
 
 # --------------------------------------------------------------------------- notebook 07: gradient clipping
 
-CLIPPING_COLORS = {"unclipped": "#E8412C", "clipped": "#FFFFFF", "cliff": "#FF6FD8"}
+CLIPPING_COLORS = {"unclipped": "#E8412C", "clipped": "#FFFFFF", "cliff": "#FF6FD8", "rescaled": "#00C8FF"}
+CLIPPING_SUMMARY_STEPS = 20  # the E panel's title reports the median error over the last steps, not the last one
 
 
 def _surface_image(ax, w, b, E, colorbar: bool = True):
@@ -1063,15 +1064,15 @@ def plot_clipping_descent(w0: float = 5.5, b0: float = -1.5, lr: float = 1.0, ma
     w, b, E = error_surface(**DESCENT_VIEW) if surface is None else surface
     fig, (ax, ax_E) = plt.subplots(1, 2, figsize=(11.0, 5.0), gridspec_kw={"width_ratios": [1.25, 1.0]})
     _surface_image(ax, w, b, E)
-    outline = [patheffects.withStroke(linewidth=3.2, foreground="black")]
-    styles = {"clipped": dict(color=CLIPPING_COLORS["clipped"], lw=1.8, ms=3, zorder=4, path_effects=outline),
+    outline = [patheffects.withStroke(linewidth=2.4, foreground="black")]
+    styles = {"clipped": dict(color=CLIPPING_COLORS["clipped"], lw=1.2, ms=1.8, zorder=4, path_effects=outline),
               "unclipped": dict(color=CLIPPING_COLORS["unclipped"], lw=1.3, ms=2.5, zorder=5)}
     for name, style in styles.items():
         ax.plot([], [], "o-", gid=f"path-{name}", label=f"{name} descent", **style)
         ax.plot([], [], "X", ms=11, mec="black", mew=0.8, gid=f"exit-{name}", color=style["color"], zorder=6,
                 label="left the plotted area" if name == "unclipped" else None)
-    ax.plot([], [], "s", ms=4.5, mfc="none", mec="black", mew=1.0, gid="clipped-steps", zorder=6,
-            label="step was clipped")
+    ax.plot([], [], "s", ms=7, mfc="none", mec=CLIPPING_COLORS["rescaled"], mew=1.8, gid="clipped-steps", zorder=6,
+            label="step was clipped", path_effects=[patheffects.withStroke(linewidth=3.0, foreground="black")])
     ax.plot([], [], "*", ms=15, color="gold", mec="black", gid="start", zorder=7, label="start")
     ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=8, color="white", va="bottom", gid="exit-text",
             bbox={"facecolor": "black", "alpha": 0.55, "edgecolor": "none", "pad": 2})
@@ -1079,7 +1080,8 @@ def plot_clipping_descent(w0: float = 5.5, b0: float = -1.5, lr: float = 1.0, ma
     ax_E.plot([], [], "o-", ms=2.5, lw=1.8, color="black", gid="error-clipped", label="clipped by norm")
     ax_E.plot([], [], "o--", ms=2, lw=1.2, color=CLIPPING_COLORS["unclipped"], gid="error-unclipped",
               label="unclipped")
-    ax_E.plot([], [], "s", ms=4.5, mfc="none", mec="black", gid="error-clipped-steps", label="step was clipped")
+    ax_E.plot([], [], "s", ms=5.5, mfc="none", mec=CLIPPING_COLORS["rescaled"], mew=1.5, gid="error-clipped-steps",
+              zorder=3, label="step was clipped")
     ax_E.set_yscale("log")
     ax_E.yaxis.set_minor_locator(NullLocator())
     ax_E.set_xlabel("gradient-descent step")
@@ -1121,14 +1123,17 @@ def update_clipping_descent(fig, axes, w0: float, b0: float, lr: float, max_norm
     ax_E.set_ylim(floor, 1.0)  # fixed, so that a slider move redraws only the curves
     ax.set_title(f"start ({w0:.2f}, {b0:.2f}), learning rate {lr:.3g}, threshold {max_norm:.3g}",
                  fontsize=10)
-    ax_E.set_title(f"{int(path.clipped[:, 1].sum())} of {state['steps']} steps clipped; final E "
-                   f"{path.E[-1, 0]:.2g} vs {path.E[-1, 1]:.2g} clipped", fontsize=10)
+    n_last = min(CLIPPING_SUMMARY_STEPS, state["steps"])  # a median: the last E may be the bottom of a zigzag
+    median = np.median(path.E[-n_last:], axis=0)  # (2,): unclipped, clipped
+    # right-aligned: a longer title grows to the left, into the gap between the panels, not out of the figure
+    ax_E.set_title(f"{int(path.clipped[:, 1].sum())} of {state['steps']} steps clipped; median E, last {n_last}: "
+                   f"{median[0]:.2g} vs {median[1]:.2g} clipped", fontsize=10, loc="right")
 
 
 def plot_clipping_directions(g=(3.0, 1.0), threshold: float = 1.0):
     """Clipping by norm keeps the gradient's direction; clipping by value changes it (2-D arrows).
 
-    Inputs:  g: a 2-entry gradient (g_1, g_2), treated as one parameter of 2 entries; threshold c
+    Inputs:  g: a 2-entry gradient (g_1, g_2), treated as one parameter of 2 entries; threshold tau
     Returns: (fig, (ax_norm, ax_value))
     """
     from matplotlib.patches import Circle, Rectangle

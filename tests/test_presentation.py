@@ -255,6 +255,10 @@ def test_clipping_descent_draws_both_descents():
     assert len(lines["exit-clipped"].get_xdata()) == 0
     text = [t for t in ax.texts if t.get_gid() == "exit-text"][0]
     assert text.get_visible() and text.get_text().startswith("unclipped: left the plot at step")
+    # the clipped error zigzags: the title summarises the last 20 steps by their median, not by the last value
+    median = np.median(path.E[-20:], axis=0)  # (2,)
+    assert ax_E.get_title(loc="right").endswith(f"median E, last 20: {median[0]:.2g} vs {median[1]:.2g} clipped")
+    assert f"{path.E[-1, 1]:.2g} clipped" not in ax_E.get_title(loc="right")
 
 
 def _artist_data(explorer):
