@@ -1,0 +1,117 @@
+"""Scaled dot-product attention, masks and positional encoding (helpers.attention)."""
+import numpy as np
+import pytest
+
+from helpers.attention import (attention_backward, attention_forward, causal_mask, fully_masked_rows,
+                               padding_mask, positional_encoding, scaled_dot_product_attention)
+from helpers.gradcheck import check_gradients
+
+
+def qkv(rng, lead=(2, 3), Tq=4, Tk=5, d_k=6, d_v=7):
+    return (rng.standard_normal(lead + (Tq, d_k)), rng.standard_normal(lead + (Tk, d_k)),
+            rng.standard_normal(lead + (Tk, d_v)))
+
+
+def direct(q, k, v, mask=None):
+    """One query at a time, one key at a time: the definition, without vectorisation."""
+    out = np.zeros(q.shape[:-1] + v.shape[-1:])
+    weights = np.zeros(q.shape[:-1] + k.shape[-2:-1])
+    for idx in np.ndindex(q.shape[:-2]):
+        for i in range(q.shape[-2]):
+            allowed = [j for j in range(k.shape[-2]) if mask is None or np.broadcast_to(
+                mask, q.shape[:-1] + k.shape[-2:-1])[idx + (i, j)]]
+            scores = {j: float(q[idx + (i,)] @ k[idx + (j,)]) / np.sqrt(q.shape[-1]) for j in allowed}
+            top = max(scores.values(), default=0.0)
+            z = sum(np.exp(s - top) for s in scores.values())
+            for j, s in scores.items():
+                weights[idx + (i, j)] = np.exp(s - top) / z
+                out[idx + (i,)] += weights[idx + (i, j)] * v[idx + (j,)]
+    return out, weights
+
+
+def test_matches_the_unvectorised_definition(rng):
+    q, k, v = qkv(rng)
+    for mask in (None, causal_mask(4, 5), rng.random((2, 1, 4, 5)) < 0.7):
+        out, weights = scaled_dot_product_attention(q, k, v, mask)
+        want_out, want_w = direct(q, k, v, mask)
+        np.testing.assert_allclose(out, want_out, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(weights, want_w, rtol=1e-12, atol=1e-14)
+
+
+def test_rows_are_distributions_and_masked_keys_get_exactly_zero(rng):
+    q, k, v = qkv(rng, lead=(3,))
+    mask = padding_mask([5, 2, 3], 5)  # (3, 1, 5)
+    _, weights = scaled_dot_product_attention(q, k, v, mask)
+    np.testing.assert_allclose(weights.sum(axis=-1), 1.0)
+    assert np.all(weights[np.broadcast_to(~mask, weights.shape)] == 0.0)
+
+
+@pytest.mark.parametrize("masked", ["none", "causal", "padding"])
+def test_gradient_check(rng, masked):
+    q, k, v = qkv(rng, lead=(2, 2), Tq=4, Tk=4)
+    mask = {"none": None, "causal": causal_mask(4), "padding": padding_mask([4, 2], 4)[:, None]}[masked]
+    result = check_gradients(attention_forward, attention_backward, {}, {"q": q, "k": k, "v": v}, rng=rng,
+                             constants={"mask": mask})
+    assert result.ok, str(result)
+
+
+def test_a_fully_masked_row_gives_zeros_not_nan(rng):
+    q, k, v = qkv(rng, lead=(1,), Tq=3, Tk=4)
+    mask = np.ones((1, 3, 4), dtype=bool)
+    mask[0, 1] = False  # query 1 may attend to nothing
+    with np.errstate(all="raise"):
+        out, cache = attention_forward({}, q, k, v, mask)
+        dq, dk, dv, grads = attention_backward(rng.standard_normal(out.shape), cache)
+    assert np.all(out[0, 1] == 0) and np.all(cache.weights[0, 1] == 0) and np.all(dq[0, 1] == 0)
+    assert np.all(np.isfinite(dk)) and np.all(np.isfinite(dv)) and grads == {}
+    np.testing.assert_array_equal(fully_masked_rows(mask, cache.weights.shape), [[False, True, False]])
+    result = check_gradients(attention_forward, attention_backward, {}, {"q": q, "k": k, "v": v}, rng=rng,
+                             constants={"mask": mask})
+    assert result.ok, str(result)
+
+
+def test_masks():
+    np.testing.assert_array_equal(causal_mask(3), [[1, 0, 0], [1, 1, 0], [1, 1, 1]])
+    np.testing.assert_array_equal(causal_mask(2, 4), [[1, 1, 1, 0], [1, 1, 1, 1]])  # aligned with the last keys
+    m = padding_mask(np.array([1, 3]), 3)
+    assert m.shape == (2, 1, 3) and m.dtype == bool
+    np.testing.assert_array_equal(m[:, 0], [[1, 0, 0], [1, 1, 1]])
+
+
+def test_bad_input_is_named(rng):
+    q, k, v = qkv(rng)
+    with pytest.raises(ValueError, match="mask: expected a shape broadcastable to"):
+        scaled_dot_product_attention(q, k, v, np.ones((4, 4), dtype=bool))
+    with pytest.raises(ValueError, match="mask: expected a boolean"):
+        scaled_dot_product_attention(q, k, v, np.ones((4, 5)))
+    with pytest.raises(ValueError, match="k: expected shape"):
+        scaled_dot_product_attention(q, k[..., :3], v)
+    with pytest.raises(ValueError, match="v: expected shape"):
+        scaled_dot_product_attention(q, k, v[..., :2, :])
+    with pytest.raises(ValueError, match="same leading axes"):
+        scaled_dot_product_attention(q, k[:1], v[:1])
+    with pytest.raises(ValueError, match="dout: expected shape"):
+        attention_backward(np.zeros((1,)), attention_forward({}, q, k, v)[1])
+    with pytest.raises(ValueError, match="lengths"):
+        padding_mask([4, 6], 5)
+    with pytest.raises(ValueError, match="Tq"):
+        causal_mask(0)
+
+
+def test_positional_encoding_is_the_paper_formula():
+    pe = positional_encoding(50, 16)
+    pos, i = 7, 3
+    assert pe[pos, 2 * i] == pytest.approx(np.sin(pos / 10000 ** (2 * i / 16)))
+    assert pe[pos, 2 * i + 1] == pytest.approx(np.cos(pos / 10000 ** (2 * i / 16)))
+    np.testing.assert_array_equal(pe[0], np.tile([0.0, 1.0], 8))
+    odd = positional_encoding(5, 7)
+    assert odd.shape == (5, 7)
+    assert odd[3, 4] == pytest.approx(np.sin(3 / 10000 ** (4 / 7)))
+    assert odd[3, 5] == pytest.approx(np.cos(3 / 10000 ** (4 / 7)))
+    assert odd[3, 6] == pytest.approx(np.sin(3 / 10000 ** (6 / 7)))  # the last column has no cosine partner
+    # concatenating all sines, then all cosines (as some tutorials do) is a permutation of the same columns
+    concatenated = np.concatenate([pe[:, 0::2], pe[:, 1::2]], axis=1)
+    order = np.concatenate([np.arange(0, 16, 2), np.arange(1, 16, 2)])
+    np.testing.assert_array_equal(concatenated, pe[:, order])
+    with pytest.raises(ValueError, match="d_model"):
+        positional_encoding(5, 0)
