@@ -50,7 +50,7 @@ import numpy as np
 from .shapes import check_array
 
 __all__ = ["sgd_step", "AdamState", "adam_init", "adam_step", "global_norm", "clip_grad_norm",
-           "clip_grad_value", "clip_grad_norm_per_parameter", "NonFiniteGradientError"]
+           "clip_grad_value", "clip_grad_norm_per_parameter", "NonFiniteGradientError", "transformer_lr"]
 
 
 def _check_same_keys(params, grads):
@@ -208,3 +208,21 @@ def clip_grad_norm_per_parameter(grads: dict, max_norm: float):
     clipped = {k: (a * (max_norm / norms[k] if norms[k] > max_norm else 1.0)).astype(a.dtype, copy=False)
                for k, a in arrays.items()}
     return clipped, norms
+
+
+def transformer_lr(step, d_model: int, warmup: int = 4000):
+    """The learning-rate schedule of Vaswani et al. (2017, eq. 3):
+
+        lrate = d_model^-0.5 * min(step^-0.5, step * warmup^-1.5)
+
+    a linear warm-up for ``warmup`` steps, then decay as 1 / sqrt(step); the peak, at step = warmup, is
+    (d_model * warmup)^-0.5. Steps count from 1. Accepts a single step or an array of steps.
+    """
+    steps = np.asarray(step, dtype=np.float64)
+    if np.any(steps < 1) or not np.all(np.isfinite(steps)):
+        raise ValueError(f"step: expected steps >= 1 (counting from 1), got {step!r}")
+    for name, value in (("d_model", d_model), ("warmup", warmup)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    lr = d_model ** -0.5 * np.minimum(steps ** -0.5, steps * warmup ** -1.5)
+    return float(lr) if lr.ndim == 0 else lr

@@ -161,3 +161,18 @@ def test_bad_grads_are_named():
             clip({})
         with pytest.raises(ValueError, match=r"grads\['w'\]: expected a real floating-point array, got dtype <U1"):
             clip({"w": np.array(["a"])})
+
+
+def test_transformer_lr_schedule():
+    from helpers.optim import transformer_lr
+    steps = np.arange(1, 20001)
+    lr = transformer_lr(steps, d_model=512, warmup=4000)
+    assert np.argmax(lr) == 3999  # the peak is at step = warmup
+    assert lr.max() == pytest.approx((512 * 4000) ** -0.5)
+    np.testing.assert_allclose(lr[:4000], steps[:4000] * 512 ** -0.5 * 4000 ** -1.5)  # linear warm-up
+    np.testing.assert_allclose(lr[4000:], 512 ** -0.5 * steps[4000:] ** -0.5)  # then 1 / sqrt(step)
+    assert transformer_lr(1, 64, 10) == pytest.approx(64 ** -0.5 * 10 ** -1.5)
+    with pytest.raises(ValueError, match="step"):
+        transformer_lr(0, 64)
+    with pytest.raises(ValueError, match="warmup"):
+        transformer_lr(1, 64, warmup=0)
