@@ -1068,7 +1068,13 @@ def plot_clipping_descent(w0: float = 5.5, b0: float = -1.5, lr: float = 1.0, ma
     styles = {"clipped": dict(color=CLIPPING_COLORS["clipped"], lw=1.2, ms=1.8, zorder=4, path_effects=outline),
               "unclipped": dict(color=CLIPPING_COLORS["unclipped"], lw=1.3, ms=2.5, zorder=5)}
     for name, style in styles.items():
-        ax.plot([], [], "o-", gid=f"path-{name}", label=f"{name} descent", **style)
+        if name == "clipped":  # the outlined line without markers, then the markers (an outline per marker is slow)
+            ax.plot([], [], "-", gid=f"path-{name}", label="_nolegend_", **style)
+            ax.plot([], [], "o", gid=f"path-{name}-markers", color=style["color"], ms=style["ms"] + 0.6,
+                    mec="black", mew=0.5, zorder=style["zorder"])
+            ax.plot([], [], "o-", label=f"{name} descent", **style)  # the legend's handle: it has no data
+        else:
+            ax.plot([], [], "o-", gid=f"path-{name}", label=f"{name} descent", **style)
         ax.plot([], [], "X", ms=11, mec="black", mew=0.8, gid=f"exit-{name}", color=style["color"], zorder=6,
                 label="left the plotted area" if name == "unclipped" else None)
     ax.plot([], [], "s", ms=7, mfc="none", mec=CLIPPING_COLORS["rescaled"], mew=1.8, gid="clipped-steps", zorder=6,
@@ -1105,6 +1111,8 @@ def update_clipping_descent(fig, axes, w0: float, b0: float, lr: float, max_norm
     for i, name in enumerate(("unclipped", "clipped")):
         pw, pb, pE = path.w[:, i], path.b[:, i], path.E[:, i]  # (steps + 1,) each
         lines[f"path-{name}"].set_data(pw, pb)
+        if f"path-{name}-markers" in lines:
+            lines[f"path-{name}-markers"].set_data(pw, pb)
         lines[f"error-{name}"].set_data(np.arange(pw.size), np.maximum(pE, floor))
         exit_ = _first_exit(pw, pb, state["xlim"], state["ylim"])
         if exit_ is None:
