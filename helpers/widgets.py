@@ -335,8 +335,6 @@ class ClippingExplorer(_FigureExplorer):
                                              description="start b0", **common)
         sliders = [self.lr_slider, self.threshold_slider, self.w0_slider, self.b0_slider]
         self._setup(fig, sliders)
-        # the first render placed the axes; keep that layout, so that each later render skips the layout pass
-        self.fig.set_layout_engine("none")
         columns = widgets.HBox([widgets.VBox(sliders[:2]), widgets.VBox(sliders[2:])])  # two columns, not one row
         self.widget.children = (columns,) + tuple(self.widget.children[1:])
 
