@@ -284,14 +284,18 @@ def _check_dy(dy, cache):
     return check_array("dy", dy, cache.y.shape)
 
 
-def backward(dy, cache: LSTMCache):
+def backward(dy, cache: LSTMCache, dc_last=None):
     """Backpropagation through time for the LSTM (Greff eqs. 7-14).
 
-    Inputs:  dy (T, N, H): gradient from above at every step (Delta_t); LSTMCache
+    Inputs:  dy (T, N, H): gradient from above at every step (Delta_t); LSTMCache;
+             dc_last (N, H) or None: a gradient reaching the last cell state c_{T-1} from outside the
+             sequence, e.g. from a decoder that starts from it (None: 0)
     Returns: dx (T, N, D), dy0 (N, H), dc0 (N, H), grads keyed exactly like the params of forward
     """
     dy = _check_dy(dy, cache)
-    dA, dy0, dc0 = _backward_dA(dy, cache)
+    if dc_last is not None:
+        dc_last = check_array("dc_last", dc_last, cache.y.shape[1:])
+    dA, dy0, dc0 = _backward_dA(dy, cache, dc_last=dc_last)
     dx, grads = _grads_from_dA(dA, cache)
     return dx, dy0, dc0, grads
 
@@ -313,10 +317,11 @@ def state_gradients(dy, cache: LSTMCache):
     return record[0], record[1]
 
 
-def _backward_dA(dy, cache, record=None):
+def _backward_dA(dy, cache, record=None, dc_last=None):
     """The recursion of :func:`backward`: dA (4, T, N, H) = d(zbar, ibar, fbar, obar), dy0, dc0.
 
-    With ``record`` (a (2, T, N, H) array) also stores the total dL/dy_t and dL/dc_t of every step.
+    With ``record`` (a (2, T, N, H) array) also stores the total dL/dy_t and dL/dc_t of every step;
+    ``dc_last`` (N, H) is a gradient reaching c_{T-1} from outside.
     """
     T, N, H = dy.shape
     dtype = np.result_type(dy, cache.y)
@@ -347,6 +352,8 @@ def _backward_dA(dy, cache, record=None):
     R4 = cache.R_all.reshape(4, H, H)  # (4, H, H): R_k
     dy_rec = np.zeros((N, H), dtype)  # sum_k R_k^T dkbar_{t+1}
     dc_next = np.zeros((N, H), dtype)  # dc_{t+1} * f_{t+1} + p_i * dibar_{t+1} + p_f * dfbar_{t+1}
+    if dc_last is not None:
+        dc_next += dc_last  # after the last step: whatever reaches c_{T-1} from outside
     d_y = np.empty((N, H), dtype)
     dc = np.empty((N, H), dtype)
     rec = np.empty((4, N, H), dtype)

@@ -199,6 +199,31 @@ def test_saturated_gates_without_warnings(rng):
     assert np.all(cache.f == 0.0) and np.all(cache.i == 1.0) and np.all(np.isfinite(y))
 
 
+@pytest.mark.parametrize("peepholes", [True, False])
+def test_gradient_check_with_a_gradient_on_the_last_cell_state(rng, peepholes):
+    """L = <dy, y> + <dc_last, c_{T-1}>: the last cell state also feeds something outside (a decoder)."""
+    params, x, y0, c0 = make(rng, T=4, peepholes=peepholes)
+    dc_last = rng.standard_normal(y0.shape)  # (N, H)
+
+    def fwd(p, x, y0, c0):
+        y, cache = lstm.forward(p, x, y0, c0)
+        return np.concatenate([y, cache.c[-1:]]), cache  # (T + 1, N, H): the last "output" is c_{T-1}
+
+    def bwd(dout, cache):
+        return lstm.backward(dout[:-1], cache, dc_last=dout[-1])
+
+    result = check_gradients(fwd, bwd, params, {"x": x, "y0": y0, "c0": c0}, rng=rng)
+    assert result.ok, str(result)
+    _, cache = lstm.forward(params, x, y0, c0)
+    dy = rng.standard_normal(cache.y.shape)
+    with_zero = lstm.backward(dy, cache, dc_last=np.zeros_like(dc_last))
+    without = lstm.backward(dy, cache)
+    np.testing.assert_array_equal(with_zero[0], without[0])
+    assert not np.allclose(lstm.backward(dy, cache, dc_last=dc_last)[2], without[2])  # it reaches c0
+    with pytest.raises(ValueError, match="dc_last"):
+        lstm.backward(dy, cache, dc_last=dc_last[:1])
+
+
 @pytest.mark.parametrize("peepholes", [False, True])
 def test_state_gradients_are_the_total_derivatives_at_every_step(rng, peepholes):
     T, N, D, H = 5, 2, 3, 4
