@@ -32,6 +32,27 @@ the padding positions of a padded query sequence when their own row is masked to
 
 Positional encoding (sec. 3.5 of the paper): PE[pos, 2i] = sin(pos / 10000^(2i / d_model)),
 PE[pos, 2i+1] = cos(pos / 10000^(2i / d_model)): sines in the even columns, cosines in the odd ones.
+
+Additive attention (Bahdanau, Cho & Bengio 2015; Luong, Pham & Manning 2015 call it "concat")
+------------------
+The older score: a one-hidden-layer network compares a query with a key, instead of a dot product.
+
+s   (N, Tq, d_q)  queries (e.g. decoder states)     h (N, Tk, d_k)  keys (e.g. encoder outputs)
+v   (N, Tk, d_v)  values (often the keys again)     A               the size of the score network
+W_a (d_q, A)      U_a (d_k, A)      v_a (A,)        its parameters (no bias; row-vector convention)
+
+E_ij   = tanh(s_i W_a + h_j U_a)        (N, Tq, Tk, A)     (the paper: tanh(W_a s_i + U_a h_j), column vectors)
+S_ij   = E_ij . v_a                     (N, Tq, Tk)        score of query i against key j
+P      = softmax(S) along the keys      (masked entries: -inf; a fully masked row gets P = 0, as above)
+out    = P v                            (N, Tq, d_v)
+
+Backward, with dout = dL/dout: dv = P^T dout, dP = dout v^T, dS = P * (dP - sum_j(dP * P)) as above, then
+dE_ij  = dS_ij v_a * (1 - E_ij^2)       dv_a = sum_{n,i,j} dS_ij E_ij
+dW_a   = sum_n s^T (sum_j dE_ij)        ds_i = (sum_j dE_ij) W_a^T
+dU_a   = sum_n h^T (sum_i dE_ij)        dh_j = (sum_i dE_ij) U_a^T
+Unlike the dot product, the score needs no common size of queries and keys (d_q and d_k may differ), and
+s_i W_a is computed once per query, h_j U_a once per key: only the tanh and the product with v_a are paid
+for every (query, key) pair.
 """
 from __future__ import annotations
 
@@ -39,8 +60,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .seeding import check_rng
+from .shapes import check_array, check_params
+
 __all__ = ["scaled_dot_product_attention", "attention_forward", "attention_backward", "AttentionCache",
-           "fully_masked_rows", "causal_mask", "padding_mask", "positional_encoding"]
+           "fully_masked_rows", "causal_mask", "padding_mask", "positional_encoding",
+           "init_additive_attention", "additive_attention_forward", "additive_attention_backward",
+           "additive_attention", "AdditiveAttentionCache"]
 
 
 class AttentionCache(NamedTuple):
@@ -69,17 +95,22 @@ def _validate(q, k, v, mask):
     if v.shape[-2] != k.shape[-2]:
         raise ValueError(f"v: expected shape (..., Tk, d_v) with Tk = {k.shape[-2]} (from k), got {v.shape}")
     target = q.shape[:-1] + (k.shape[-2],)  # (..., Tq, Tk)
-    if mask is not None:
-        mask = np.asarray(mask)
-        if mask.dtype != bool:
-            raise ValueError(f"mask: expected a boolean array (True = may attend), got dtype {mask.dtype}")
-        try:
-            if np.broadcast_shapes(mask.shape, target) != target:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"mask: expected a shape broadcastable to (..., Tq, Tk) = {target}, "
-                             f"got {mask.shape}") from None
-    return q, k, v, mask
+    return q, k, v, _check_mask(mask, target, "(..., Tq, Tk)")
+
+
+def _check_mask(mask, target, axes):
+    """None, or a boolean mask broadcastable to ``target`` (named ``axes`` in the error message)."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise ValueError(f"mask: expected a boolean array (True = may attend), got dtype {mask.dtype}")
+    try:
+        if np.broadcast_shapes(mask.shape, target) != target:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"mask: expected a shape broadcastable to {axes} = {target}, got {mask.shape}") from None
+    return mask
 
 
 def attention_forward(params: dict, q, k, v, mask=None):
@@ -94,13 +125,7 @@ def attention_forward(params: dict, q, k, v, mask=None):
     q, k, v, mask = _validate(q, k, v, mask)
     scale = 1.0 / np.sqrt(q.shape[-1])
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (..., Tq, Tk)
-    if mask is not None:
-        scores = np.where(mask, scores, -np.inf)
-    row_max = scores.max(axis=-1, keepdims=True)  # (..., Tq, 1); -inf for a fully masked row
-    row_max = np.where(np.isfinite(row_max), row_max, 0.0)
-    e = np.exp(scores - row_max)  # exp(-inf) = 0 for masked entries
-    total = e.sum(axis=-1, keepdims=True)  # (..., Tq, 1); 0 for a fully masked row
-    weights = e / np.where(total > 0, total, 1.0)  # fully masked rows: all 0, not NaN
+    weights = _masked_softmax(scores, mask)  # (..., Tq, Tk); fully masked rows: all 0, not NaN
     out = weights @ v  # (..., Tq, d_v)
     return out, AttentionCache(q, k, v, weights, float(scale))
 
@@ -178,3 +203,109 @@ def positional_encoding(length: int, d_model: int) -> np.ndarray:
     pe[:, 0::2] = np.sin(angle)
     pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
     return pe
+
+
+# --------------------------------------------------------------------------- additive attention
+
+ADDITIVE_SPECS = {"W_a": ("d_q", "A"), "U_a": ("d_k", "A"), "v_a": ("A",)}
+
+
+class AdditiveAttentionCache(NamedTuple):
+    s: np.ndarray        # (N, Tq, d_q) queries
+    h: np.ndarray        # (N, Tk, d_k) keys
+    v: np.ndarray        # (N, Tk, d_v) values
+    E: np.ndarray        # (N, Tq, Tk, A): tanh(s_i W_a + h_j U_a)
+    weights: np.ndarray  # (N, Tq, Tk): P
+    params: dict
+
+
+def init_additive_attention(query_size: int, key_size: int, score_size: int, rng: np.random.Generator,
+                            dtype=np.float64) -> dict:
+    """Random parameters of additive attention: W_a ~ N(0, 1/d_q), U_a ~ N(0, 1/d_k), v_a ~ N(0, 1/A).
+
+    Inputs:  query_size d_q, key_size d_k, score_size A (positive ints); rng; dtype (float)
+    Returns: {"W_a": (d_q, A), "U_a": (d_k, A), "v_a": (A,)}
+    """
+    check_rng(rng)
+    for name, value in (("query_size", query_size), ("key_size", key_size), ("score_size", score_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    if np.dtype(dtype).kind != "f":
+        raise ValueError(f"dtype: expected a real floating-point dtype, got {np.dtype(dtype)}")
+    W_a = rng.standard_normal((query_size, score_size)) / np.sqrt(query_size)  # (d_q, A)
+    U_a = rng.standard_normal((key_size, score_size)) / np.sqrt(key_size)  # (d_k, A)
+    v_a = rng.standard_normal(score_size) / np.sqrt(score_size)  # (A,)
+    return {"W_a": W_a.astype(dtype), "U_a": U_a.astype(dtype), "v_a": v_a.astype(dtype)}
+
+
+def _validate_additive(params, s, h, v, mask):
+    dims = check_params(params, ADDITIVE_SPECS)
+    s = check_array("s", s, ("N", "Tq", "d_q"), dims)
+    h = check_array("h", h, ("N", "Tk", "d_k"), dims)
+    v = check_array("v", v, ("N", "Tk", None), dims)
+    target = (dims["N"], dims["Tq"], dims["Tk"])  # (N, Tq, Tk)
+    return s, h, v, _check_mask(mask, target, "(N, Tq, Tk)")
+
+
+def _masked_softmax(scores, mask):
+    """softmax along the last axis; masked entries get 0, a fully masked row all 0 (not NaN)."""
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    row_max = scores.max(axis=-1, keepdims=True)  # (..., Tq, 1); -inf for a fully masked row
+    row_max = np.where(np.isfinite(row_max), row_max, 0.0)
+    e = np.exp(scores - row_max)  # exp(-inf) = 0 for masked entries
+    total = e.sum(axis=-1, keepdims=True)  # (..., Tq, 1)
+    return e / np.where(total > 0, total, 1.0)
+
+
+def additive_attention_forward(params: dict, s, h, v, mask=None):
+    """out = softmax_j(tanh(s_i W_a + h_j U_a) . v_a) v, in the course's forward/backward style.
+
+    Inputs:  params {"W_a": (d_q, A), "U_a": (d_k, A), "v_a": (A,)}; queries s (N, Tq, d_q),
+             keys h (N, Tk, d_k), values v (N, Tk, d_v); mask (bool, True = may attend) broadcastable to
+             (N, Tq, Tk), or None
+    Returns: out (N, Tq, d_v); AdditiveAttentionCache (its ``weights`` are P, (N, Tq, Tk))
+    """
+    s, h, v, mask = _validate_additive(params, s, h, v, mask)
+    Ws = s @ params["W_a"]  # (N, Tq, A): once per query
+    Uh = h @ params["U_a"]  # (N, Tk, A): once per key
+    E = np.tanh(Ws[:, :, None, :] + Uh[:, None, :, :])  # (N, Tq, Tk, A): every (query, key) pair
+    scores = E @ params["v_a"]  # (N, Tq, Tk)
+    weights = _masked_softmax(scores, mask)  # (N, Tq, Tk)
+    out = weights @ v  # (N, Tq, d_v)
+    return out, AdditiveAttentionCache(s, h, v, E, weights, params)
+
+
+def additive_attention_backward(dout, cache: AdditiveAttentionCache):
+    """Backward of :func:`additive_attention_forward`.
+
+    Inputs:  dout (N, Tq, d_v); AdditiveAttentionCache
+    Returns: ds (N, Tq, d_q), dh (N, Tk, d_k), dv (N, Tk, d_v), grads {"W_a", "U_a", "v_a"}
+    """
+    if not isinstance(cache, AdditiveAttentionCache):
+        raise ValueError(f"cache: expected the AdditiveAttentionCache of additive_attention_forward, "
+                         f"got {type(cache).__name__}")
+    expected = cache.weights.shape[:-1] + cache.v.shape[-1:]
+    dout = np.asarray(dout)
+    if dout.shape != expected:
+        raise ValueError(f"dout: expected shape {expected} (N, Tq, d_v), got {dout.shape}")
+    P, E, p = cache.weights, cache.E, cache.params
+    dv = np.swapaxes(P, -1, -2) @ dout  # (N, Tk, d_v)
+    dP = dout @ np.swapaxes(cache.v, -1, -2)  # (N, Tq, Tk)
+    dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True))  # (N, Tq, Tk); 0 where P = 0
+    dv_a = np.einsum("nij,nija->a", dS, E)  # (A,)
+    dE = dS[..., None] * p["v_a"] * (1.0 - E ** 2)  # (N, Tq, Tk, A): through tanh
+    dWs = dE.sum(axis=2)  # (N, Tq, A)
+    dUh = dE.sum(axis=1)  # (N, Tk, A)
+    A = E.shape[-1]
+    dW_a = cache.s.reshape(-1, cache.s.shape[-1]).T @ dWs.reshape(-1, A)  # (d_q, A)
+    dU_a = cache.h.reshape(-1, cache.h.shape[-1]).T @ dUh.reshape(-1, A)  # (d_k, A)
+    ds = dWs @ p["W_a"].T  # (N, Tq, d_q)
+    dh = dUh @ p["U_a"].T  # (N, Tk, d_k)
+    return ds, dh, dv, {"W_a": dW_a, "U_a": dU_a, "v_a": dv_a}
+
+
+def additive_attention(params: dict, s, h, v, mask=None):
+    """Additive attention in one call. Returns out (N, Tq, d_v), weights (N, Tq, Tk)."""
+    out, cache = additive_attention_forward(params, s, h, v, mask)
+    return out, cache.weights

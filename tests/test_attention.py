@@ -115,3 +115,123 @@ def test_positional_encoding_is_the_paper_formula():
     np.testing.assert_array_equal(concatenated, pe[:, order])
     with pytest.raises(ValueError, match="d_model"):
         positional_encoding(5, 0)
+
+
+# --------------------------------------------------------------------------- additive attention
+
+from helpers.attention import (AdditiveAttentionCache, additive_attention, additive_attention_backward,  # noqa: E402
+                               additive_attention_forward, init_additive_attention)
+
+
+def additive_inputs(rng, N=2, Tq=3, Tk=4, d_q=3, d_k=5, d_v=2, A=4):
+    params = init_additive_attention(d_q, d_k, A, rng)
+    return params, rng.standard_normal((N, Tq, d_q)), rng.standard_normal((N, Tk, d_k)), \
+        rng.standard_normal((N, Tk, d_v))
+
+
+def additive_direct(params, s, h, v, mask=None):
+    """score(s_i, h_j) = v_a . tanh(s_i W_a + h_j U_a), one (n, i, j) at a time, without vectorisation."""
+    N, Tq, _ = s.shape
+    Tk = h.shape[1]
+    full = np.ones((N, Tq, Tk), dtype=bool) if mask is None else np.broadcast_to(mask, (N, Tq, Tk))
+    out = np.zeros((N, Tq, v.shape[2]))
+    weights = np.zeros((N, Tq, Tk))
+    for n in range(N):
+        for i in range(Tq):
+            scores = {}
+            for j in range(Tk):
+                if full[n, i, j]:
+                    hidden = [np.tanh(sum(s[n, i, a] * params["W_a"][a, u] for a in range(s.shape[2]))
+                                      + sum(h[n, j, b] * params["U_a"][b, u] for b in range(h.shape[2])))
+                              for u in range(params["v_a"].shape[0])]
+                    scores[j] = sum(params["v_a"][u] * hidden[u] for u in range(len(hidden)))
+            top = max(scores.values(), default=0.0)
+            z = sum(np.exp(sc - top) for sc in scores.values())
+            for j, sc in scores.items():
+                weights[n, i, j] = np.exp(sc - top) / z
+                out[n, i] += weights[n, i, j] * v[n, j]
+    return out, weights
+
+
+def test_additive_matches_the_unvectorised_definition(rng):
+    params, s, h, v = additive_inputs(rng)
+    for mask in (None, rng.random((2, 3, 4)) < 0.6, padding_mask([4, 2], 4)):
+        out, weights = additive_attention(params, s, h, v, mask)
+        want_out, want_w = additive_direct(params, s, h, v, mask)
+        np.testing.assert_allclose(out, want_out, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(weights, want_w, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("masked", ["none", "random", "padding", "causal"])
+def test_additive_gradient_check(rng, masked):
+    params, s, h, v = additive_inputs(rng, Tq=4, Tk=4)
+    mask = {"none": None, "random": rng.random((2, 4, 4)) < 0.7, "padding": padding_mask([4, 2], 4),
+            "causal": causal_mask(4)}[masked]
+    result = check_gradients(additive_attention_forward, additive_attention_backward, params,
+                             {"s": s, "h": h, "v": v}, rng=rng, constants={"mask": mask})
+    assert set(result.errors) == {"W_a", "U_a", "v_a", "s", "h", "v"}
+    assert result.ok, str(result)
+
+
+def test_additive_rows_are_distributions_and_fully_masked_rows_are_zero(rng):
+    params, s, h, v = additive_inputs(rng)
+    mask = np.ones((2, 3, 4), dtype=bool)
+    mask[1, 2] = False  # query 2 of sequence 1 may attend to nothing
+    mask[0, :, 3] = False  # key 3 of sequence 0 is hidden from every query
+    with np.errstate(all="raise"):
+        out, cache = additive_attention_forward(params, s, h, v, mask)
+        ds, dh, dv, grads = additive_attention_backward(rng.standard_normal(out.shape), cache)
+    assert isinstance(cache, AdditiveAttentionCache)
+    np.testing.assert_allclose(cache.weights.sum(axis=-1), [[1, 1, 1], [1, 1, 0]])
+    assert np.all(cache.weights[~mask] == 0.0)
+    assert np.all(out[1, 2] == 0) and np.all(ds[1, 2] == 0) and np.all(dh[0, 3] == 0)
+    assert all(np.all(np.isfinite(g)) for g in (dv, *grads.values()))
+    result = check_gradients(additive_attention_forward, additive_attention_backward, params,
+                             {"s": s, "h": h, "v": v}, rng=rng, constants={"mask": mask})
+    assert result.ok, str(result)
+
+
+def test_additive_allows_different_query_and_key_sizes_and_float32(rng):
+    params, s, h, v = additive_inputs(rng, d_q=2, d_k=7, A=3)
+    out, weights = additive_attention(params, s, h, v)
+    assert out.shape == (2, 3, 2) and weights.shape == (2, 3, 4)
+    p32 = {k: a.astype(np.float32) for k, a in params.items()}
+    out32, _ = additive_attention(p32, s.astype(np.float32), h.astype(np.float32), v.astype(np.float32))
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, out, rtol=1e-4, atol=1e-5)
+
+
+def test_init_additive_attention_shapes_and_scale(rng):
+    params = init_additive_attention(40, 30, 50, rng)
+    assert {k: a.shape for k, a in params.items()} == {"W_a": (40, 50), "U_a": (30, 50), "v_a": (50,)}
+    assert abs(params["W_a"].std() - 1 / np.sqrt(40)) < 0.02
+    assert abs(params["U_a"].std() - 1 / np.sqrt(30)) < 0.02
+    with pytest.raises(ValueError, match="score_size: expected a positive int"):
+        init_additive_attention(4, 4, 0, rng)
+    with pytest.raises(ValueError, match="rng: expected an np.random.Generator"):
+        init_additive_attention(4, 4, 4, 0)
+
+
+def test_additive_bad_input_is_named(rng):
+    params, s, h, v = additive_inputs(rng)
+    with pytest.raises(ValueError, match=r"s: expected shape \(N, Tq, d_q\) = \(\?, \?, 3\)"):
+        additive_attention(params, s[..., :2], h, v)
+    with pytest.raises(ValueError, match=r"h: expected shape \(N, Tk, d_k\) = \(2, \?, 5\)"):
+        additive_attention(params, s, h[:1], v)
+    with pytest.raises(ValueError, match=r"v: expected shape \(N, Tk, \?\) = \(2, 4, \?\)"):
+        additive_attention(params, s, h, v[:, :3])
+    with pytest.raises(ValueError, match="h: expected a 3-d array"):
+        additive_attention(params, s, h[0], v)
+    with pytest.raises(ValueError, match=r"params\['v_a'\]: expected shape"):
+        additive_attention({**params, "v_a": np.zeros(3)}, s, h, v)
+    with pytest.raises(ValueError, match="params: missing key"):
+        additive_attention({"W_a": params["W_a"]}, s, h, v)
+    with pytest.raises(ValueError, match=r"mask: expected a shape broadcastable to \(N, Tq, Tk\) = \(2, 3, 4\)"):
+        additive_attention(params, s, h, v, np.ones((3, 3), dtype=bool))
+    with pytest.raises(ValueError, match="mask: expected a boolean"):
+        additive_attention(params, s, h, v, np.ones((3, 4)))
+    out, cache = additive_attention_forward(params, s, h, v)
+    with pytest.raises(ValueError, match=r"dout: expected shape \(2, 3, 2\)"):
+        additive_attention_backward(out[0], cache)
+    with pytest.raises(ValueError, match="cache: expected the AdditiveAttentionCache"):
+        additive_attention_backward(out, attention_forward({}, s, s, v[:, :3])[1])
