@@ -26,6 +26,19 @@ output ("memory"), feed-forward. Dropout is left out: every function here is det
 
 Layer parameters are flat dicts with prefixed keys ("self_attn.W_q", "ln1.gamma", "ffn.W_1", ...),
 so that optimisers and gradient checks treat them like any other params dict.
+
+The whole encoder-decoder (Fig. 1 of the paper), token ids in, logits out
+    src (N, T_src), tgt_in (N, T_tgt)   integer token ids; src_lengths, tgt_lengths (N,) real lengths or None
+    x_0 = sqrt(d_model) * src_embed[src] + PE          (sec. 3.4 and 3.5)               (N, T_src, d_model)
+    x_{l+1} = EncoderLayer_l(x_l)  with the source padding mask;   memory = x_L (pre-LN: LN_enc(x_L))
+    y_0 = sqrt(d_model) * tgt_embed[tgt_in] + PE                                       (N, T_tgt, d_model)
+    y_{l+1} = DecoderLayer_l(y_l, memory)  self-attention: causal & target padding; cross: source padding
+    logits = F W_out + b_out,  F = y_L (pre-LN: LN_dec(y_L))                            (N, T_tgt, tgt_vocab)
+Keys of :func:`init_transformer`: src_embed, tgt_embed, enc.{l}.*, dec.{l}.*, out.W, out.b, and for pre-LN
+enc.ln.*, dec.ln.* (a pre-LN stack ends with a layer norm of its own). The norm is *passed* to every function
+("post" or "pre"), like h, not stored in params; the forward checks that the keys fit it.
+:func:`encode` and :func:`decode` (each with its backward) split the model for greedy decoding, which runs the
+encoder once and the decoder once per generated token (:func:`greedy_decode`).
 """
 from __future__ import annotations
 
@@ -33,13 +46,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .attention import attention_backward, attention_forward
+from .attention import attention_backward, attention_forward, causal_mask, padding_mask, positional_encoding
 from .seeding import check_rng
+from .shapes import check_params
 
 __all__ = ["init_mha", "mha_forward", "mha_backward", "init_layer_norm", "layer_norm_forward",
            "layer_norm_backward", "init_ffn", "ffn_forward", "ffn_backward", "init_encoder_layer",
            "encoder_layer_forward", "encoder_layer_backward", "init_decoder_layer", "decoder_layer_forward",
-           "decoder_layer_backward"]
+           "decoder_layer_backward", "init_transformer", "transformer_forward", "transformer_backward", "encode",
+           "encode_backward", "decode", "decode_backward", "greedy_decode", "EncoderCache", "DecoderCache",
+           "TransformerCache"]
 
 MHA_KEYS = ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o")
 
@@ -339,3 +355,366 @@ def decoder_layer_backward(dy, cache: LayerCache):
     grads = {**_prefixed("self_attn", g_self), **_prefixed("ln1", g_ln1), **_prefixed("cross_attn", g_cross),
              **_prefixed("ln2", g_ln2), **_prefixed("ffn", g_ffn), **_prefixed("ln3", g_ln3)}
     return dx, dmemory, grads
+
+
+# --------------------------------------------------------------------------- the full encoder-decoder
+
+ENCODER_LAYER_KEYS = ("self_attn", "ln1", "ffn", "ln2")
+DECODER_LAYER_KEYS = ("self_attn", "ln1", "cross_attn", "ln2", "ffn", "ln3")
+
+
+def _layer_specs(kind: str) -> dict:
+    """Shape specs (named sizes) of one encoder or decoder layer's params, keyed without the layer prefix."""
+    mha = {**{f"W_{n}": ("d_model", "d_model") for n in "qkvo"}, **{f"b_{n}": ("d_model",) for n in "qkvo"}}
+    ln = {"gamma": ("d_model",), "beta": ("d_model",)}
+    ffn = {"W_1": ("d_model", "d_ff"), "b_1": ("d_ff",), "W_2": ("d_ff", "d_model"), "b_2": ("d_model",)}
+    parts = {"self_attn": mha, "cross_attn": mha, "ffn": ffn, "ln1": ln, "ln2": ln, "ln3": ln}
+    names = ENCODER_LAYER_KEYS if kind == "enc" else DECODER_LAYER_KEYS
+    return {f"{part}.{k}": spec for part in names for k, spec in parts[part].items()}
+
+
+def init_transformer(src_vocab: int, tgt_vocab: int, d_model: int, h: int, d_ff: int, n_layers: int,
+                     rng: np.random.Generator, norm: str = "post") -> dict:
+    """Parameters of a whole encoder-decoder Transformer, as one flat dict with prefixed keys:
+
+    ``src_embed`` (src_vocab, d_model), ``tgt_embed`` (tgt_vocab, d_model)   token embeddings, ~ N(0, 1/d_model)
+    ``enc.{l}.*`` for l = 0 ... n_layers-1                                     encoder layers (init_encoder_layer)
+    ``dec.{l}.*``                                                             decoder layers (init_decoder_layer)
+    ``enc.ln.gamma``, ``enc.ln.beta``, ``dec.ln.*`` (d_model,)                 only for norm="pre": the final layer
+                                                                              norm after each stack (see below)
+    ``out.W`` (d_model, tgt_vocab) ~ N(0, 1/d_model), ``out.b`` (tgt_vocab,) = 0   the pre-softmax projection
+
+    The embeddings start with standard deviation d_model^-1/2, so that after the forward pass multiplies them by
+    sqrt(d_model) (sec. 3.4) their entries have variance 1, like the positional encoding's. The paper shares one
+    matrix between the two embeddings and the output projection; here the three are separate.
+
+    ``norm`` is not stored in the dict: pass the same value to :func:`transformer_forward` (it checks that the
+    keys match: a pre-LN stack ends with its own layer norm, because its residual stream is never normalised
+    otherwise; a post-LN stack already ends with one).
+    """
+    check_rng(rng)
+    _check_norm(norm)
+    for name, value in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab), ("d_model", d_model), ("h", h),
+                        ("d_ff", d_ff), ("n_layers", n_layers)):
+        _positive_int(name, value)
+    if d_model % h:
+        raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
+    params = {"src_embed": rng.standard_normal((src_vocab, d_model)) / np.sqrt(d_model),  # (V_src, d_model)
+              "tgt_embed": rng.standard_normal((tgt_vocab, d_model)) / np.sqrt(d_model)}  # (V_tgt, d_model)
+    for l in range(n_layers):
+        params.update(_prefixed(f"enc.{l}", init_encoder_layer(d_model, h, d_ff, rng)))
+    for l in range(n_layers):
+        params.update(_prefixed(f"dec.{l}", init_decoder_layer(d_model, h, d_ff, rng)))
+    if norm == "pre":
+        params.update(_prefixed("enc.ln", init_layer_norm(d_model)))
+        params.update(_prefixed("dec.ln", init_layer_norm(d_model)))
+    params["out.W"] = rng.standard_normal((d_model, tgt_vocab)) / np.sqrt(d_model)  # (d_model, V_tgt)
+    params["out.b"] = np.zeros(tgt_vocab)  # (V_tgt,)
+    return params
+
+
+def _count_layers(params, stack):
+    found = set()
+    for key in params:
+        parts = key.split(".")
+        if parts[0] == stack and len(parts) > 2 and parts[1].isdigit():
+            found.add(int(parts[1]))
+    n = len(found)
+    if found != set(range(n)):
+        raise ValueError(f"params: expected {stack} layers numbered 0 ... {n - 1}, got layers {sorted(found)}")
+    return n
+
+
+def _check_model_params(params, norm, stacks=("enc", "dec")) -> dict:
+    """Check the keys and shapes a part of the model needs; return the number of layers of each stack."""
+    _check_norm(norm)
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected the dict of init_transformer, got {type(params).__name__}")
+    has_final = [s for s in stacks if f"{s}.ln.gamma" in params]
+    if norm == "post" and has_final:
+        raise ValueError(f"norm: params have final layer norms {[s + '.ln.*' for s in has_final]}, made by "
+                         f"init_transformer(..., norm='pre'), but norm = 'post'; pass norm='pre'")
+    missing = [f"{s}.ln.*" for s in stacks if s not in has_final]
+    if norm == "pre" and missing:
+        raise ValueError(f"norm: norm = 'pre' needs the final layer norms {missing} of "
+                         f"init_transformer(..., norm='pre'), missing here; params made with norm='post' need "
+                         f"norm='post'")
+    counts = {stack: _count_layers(params, stack) for stack in stacks}
+    for stack, n in counts.items():
+        if n == 0:
+            raise ValueError(f"params: expected at least one '{stack}.0.*' layer, found none")
+    specs = {}
+    if "enc" in stacks:
+        specs["src_embed"] = ("V_src", "d_model")
+    if "dec" in stacks:
+        specs.update({"tgt_embed": ("V_tgt", "d_model"), "out.W": ("d_model", "V_tgt"), "out.b": ("V_tgt",)})
+    for stack, n in counts.items():
+        for l in range(n):
+            specs.update({f"{stack}.{l}.{k}": s for k, s in _layer_specs(stack).items()})
+        if norm == "pre":
+            specs.update({f"{stack}.ln.gamma": ("d_model",), f"{stack}.ln.beta": ("d_model",)})
+    owner = {"src_embed": "enc", "tgt_embed": "dec", "out": "dec"}  # everything else: its first key part
+    if set(stacks) == {"enc", "dec"}:
+        mine = params  # the whole model: an unknown key is an error
+    else:
+        mine = {k: v for k, v in params.items() if owner.get(k.split(".")[0], k.split(".")[0]) in stacks}
+    check_params(mine, specs)
+    return counts
+
+
+def _check_ids(name, ids, vocab, n=None):
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or ids.dtype.kind not in "iu" or 0 in ids.shape:
+        raise ValueError(f"{name}: expected a non-empty integer array of token ids of shape (N, T), "
+                         f"got shape {ids.shape}, dtype {ids.dtype}")
+    if n is not None and ids.shape[0] != n:
+        raise ValueError(f"{name}: expected shape (N, T) with N = {n} sequences (from src), got {ids.shape}")
+    if ids.min() < 0 or ids.max() >= vocab:
+        raise ValueError(f"{name}: expected token ids in [0, {vocab}) (the vocabulary size), "
+                         f"got values from {ids.min()} to {ids.max()}")
+    return ids
+
+
+def _check_lengths(name, lengths, n, T):
+    if lengths is None:
+        return None
+    lengths = np.asarray(lengths)
+    if lengths.shape != (n,) or lengths.dtype.kind not in "iu":
+        raise ValueError(f"{name}: expected an integer array of shape (N,) = ({n},), got shape {lengths.shape}, "
+                         f"dtype {lengths.dtype}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"{name}: expected lengths in [1, T = {T}], got {lengths.tolist()}")
+    return lengths
+
+
+def _embed(table, ids, d_model):
+    """sqrt(d_model) * E[ids] + PE[:T]: (N, T) ids -> (N, T, d_model)."""
+    scale = np.sqrt(d_model)
+    pe = positional_encoding(ids.shape[1], d_model).astype(table.dtype)  # (T, d_model)
+    return table[ids] * scale + pe, float(scale)  # (N, T, d_model)
+
+
+def _embed_backward(dx, ids, vocab, scale):
+    """Gradient of the embedding table: row v collects scale * dx of every position holding token v."""
+    d_table = np.zeros((vocab, dx.shape[-1]), dtype=dx.dtype)  # (V, d_model)
+    np.add.at(d_table, ids, dx * scale)  # repeated tokens add up
+    return d_table
+
+
+class EncoderCache(NamedTuple):
+    src: np.ndarray            # (N, T_src) token ids
+    src_mask: np.ndarray | None  # (N, 1, T_src) True = a real (not padding) source position, or None
+    layer_inputs: list         # x entering encoder layer l, (N, T_src, d_model); [0] = sqrt(d) E[src] + PE
+    layer_caches: list         # LayerCache of each layer
+    final_ln: object           # LayerNormCache of enc.ln (norm="pre"), else None
+    memory: np.ndarray         # (N, T_src, d_model): the encoder's output
+    scale: float               # sqrt(d_model)
+    vocab: int                 # V_src
+    h: int
+    norm: str
+
+
+class DecoderCache(NamedTuple):
+    tgt_in: np.ndarray         # (N, T_tgt) token ids
+    self_mask: np.ndarray      # (N or 1, T_tgt, T_tgt) causal, combined with target padding
+    memory_mask: np.ndarray | None  # (N, 1, T_src) the source padding, or None
+    layer_inputs: list         # x entering decoder layer l, (N, T_tgt, d_model)
+    layer_caches: list
+    final_ln: object           # LayerNormCache of dec.ln (norm="pre"), else None
+    features: np.ndarray       # (N, T_tgt, d_model): what the output projection reads
+    memory: np.ndarray         # (N, T_src, d_model)
+    out_W: np.ndarray          # (d_model, V_tgt)
+    scale: float
+    vocab: int                 # V_tgt
+    h: int
+    norm: str
+
+
+class TransformerCache(NamedTuple):
+    encoder: EncoderCache
+    decoder: DecoderCache
+
+
+def encode(params: dict, src, h: int, src_lengths=None, norm: str = "post"):
+    """The encoder: token ids src (N, T_src) -> memory (N, T_src, d_model).
+
+        x_0 = sqrt(d_model) * src_embed[src] + PE,   x_{l+1} = EncoderLayer_l(x_l, padding mask),
+        memory = x_L (post-LN)  or  LN_enc(x_L) (pre-LN)
+
+    src_lengths (N,) in [1, T_src]: sequence n is real up to src_lengths[n], padding after; no position attends
+    to padding. None: no padding. Only the keys src_embed and enc.* of params are used.
+    Returns: memory, EncoderCache (for :func:`encode_backward`)
+    """
+    n_layers = _check_model_params(params, norm, ("enc",))["enc"]
+    _positive_int("h", h)
+    src = _check_ids("src", src, params["src_embed"].shape[0])
+    src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
+    return _encode(params, src, h, src_lengths, norm, n_layers)
+
+
+def _encode(params, src, h, src_lengths, norm, n_layers):
+    """:func:`encode` on checked arguments."""
+    N, T_src = src.shape
+    d_model = params["src_embed"].shape[1]
+    mask = None if src_lengths is None else padding_mask(src_lengths, T_src)  # (N, 1, T_src)
+    x, scale = _embed(params["src_embed"], src, d_model)  # (N, T_src, d_model)
+    inputs, caches = [], []
+    for l in range(n_layers):
+        inputs.append(x)
+        x, c = encoder_layer_forward(_sub(params, f"enc.{l}"), x, h, mask, norm)  # (N, T_src, d_model)
+        caches.append(c)
+    final = None
+    if norm == "pre":
+        x, final = layer_norm_forward(_sub(params, "enc.ln"), x)  # (N, T_src, d_model)
+    return x, EncoderCache(src, mask, inputs, caches, final, x, scale, params["src_embed"].shape[0], h, norm)
+
+
+def encode_backward(dmemory, cache: EncoderCache) -> dict:
+    """Backward of :func:`encode`: dmemory (N, T_src, d_model) -> grads of src_embed and enc.*"""
+    if not isinstance(cache, EncoderCache):
+        raise ValueError(f"cache: expected the EncoderCache of encode, got {type(cache).__name__}")
+    dx = np.asarray(dmemory)
+    if dx.shape != cache.memory.shape:
+        raise ValueError(f"dmemory: expected shape (N, T_src, d_model) = {cache.memory.shape}, got {dx.shape}")
+    grads = {}
+    if cache.final_ln is not None:
+        dx, g = layer_norm_backward(dx, cache.final_ln)
+        grads.update(_prefixed("enc.ln", g))
+    for l in reversed(range(len(cache.layer_caches))):
+        dx, g = encoder_layer_backward(dx, cache.layer_caches[l])  # (N, T_src, d_model)
+        grads.update(_prefixed(f"enc.{l}", g))
+    grads["src_embed"] = _embed_backward(dx, cache.src, cache.vocab, cache.scale)  # (V_src, d_model)
+    return grads
+
+
+def decode(params: dict, memory, tgt_in, h: int, src_lengths=None, tgt_lengths=None, norm: str = "post"):
+    """The decoder and the output projection: tgt_in (N, T_tgt) ids, memory (N, T_src, d_model) -> logits.
+
+        y_0 = sqrt(d_model) * tgt_embed[tgt_in] + PE,
+        y_{l+1} = DecoderLayer_l(y_l, memory, causal & target-padding mask, source-padding mask),
+        logits = F W_out + b_out with F = y_L (post-LN) or LN_dec(y_L) (pre-LN)     (N, T_tgt, tgt_vocab)
+
+    Position t sees target tokens 0 ... t only (the causal mask), so logits[:, t] may be trained to predict
+    tgt_in[:, t + 1]. For greedy decoding, run :func:`encode` once and call this with a growing tgt_in.
+    Returns: logits, DecoderCache (for :func:`decode_backward`)
+    """
+    n_layers = _check_model_params(params, norm, ("dec",))["dec"]
+    _positive_int("h", h)
+    d_model = params["tgt_embed"].shape[1]
+    memory = np.asarray(memory)
+    if memory.ndim != 3 or memory.shape[2] != d_model or memory.dtype.kind != "f":
+        raise ValueError(f"memory: expected a float array of shape (N, T_src, d_model = {d_model}), "
+                         f"got shape {memory.shape}, dtype {memory.dtype}")
+    N, T_src = memory.shape[:2]
+    tgt_in = _check_ids("tgt_in", tgt_in, params["tgt_embed"].shape[0], N)
+    src_lengths = _check_lengths("src_lengths", src_lengths, N, T_src)
+    tgt_lengths = _check_lengths("tgt_lengths", tgt_lengths, N, tgt_in.shape[1])
+    return _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, n_layers)
+
+
+def _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, n_layers):
+    """:func:`decode` on checked arguments."""
+    d_model = params["tgt_embed"].shape[1]
+    T_src, T_tgt = memory.shape[1], tgt_in.shape[1]
+    self_mask = causal_mask(T_tgt)[None]  # (1, T_tgt, T_tgt)
+    if tgt_lengths is not None:
+        self_mask = self_mask & padding_mask(tgt_lengths, T_tgt)  # (N, T_tgt, T_tgt)
+    memory_mask = None if src_lengths is None else padding_mask(src_lengths, T_src)  # (N, 1, T_src)
+    x, scale = _embed(params["tgt_embed"], tgt_in, d_model)  # (N, T_tgt, d_model)
+    inputs, caches = [], []
+    for l in range(n_layers):
+        inputs.append(x)
+        x, c = decoder_layer_forward(_sub(params, f"dec.{l}"), x, memory, h, self_mask, memory_mask,
+                                     norm)  # (N, T_tgt, d_model)
+        caches.append(c)
+    final = None
+    if norm == "pre":
+        x, final = layer_norm_forward(_sub(params, "dec.ln"), x)  # (N, T_tgt, d_model)
+    logits = x @ params["out.W"] + params["out.b"]  # (N, T_tgt, V_tgt)
+    return logits, DecoderCache(tgt_in, self_mask, memory_mask, inputs, caches, final, x, memory, params["out.W"],
+                                scale, params["tgt_embed"].shape[0], h, norm)
+
+
+def decode_backward(dlogits, cache: DecoderCache):
+    """Backward of :func:`decode`: dlogits (N, T_tgt, tgt_vocab) -> dmemory (N, T_src, d_model) and the grads
+    of tgt_embed, dec.* and out.*. dmemory sums what every decoder layer's cross-attention sends back."""
+    if not isinstance(cache, DecoderCache):
+        raise ValueError(f"cache: expected the DecoderCache of decode, got {type(cache).__name__}")
+    dlogits = np.asarray(dlogits)
+    expected = cache.features.shape[:2] + (cache.vocab,)
+    if dlogits.shape != expected:
+        raise ValueError(f"dlogits: expected shape (N, T_tgt, tgt_vocab) = {expected}, got {dlogits.shape}")
+    grads = {"out.W": _sum_outer(cache.features, dlogits), "out.b": dlogits.sum(axis=(0, 1))}
+    dx = dlogits @ cache.out_W.T  # (N, T_tgt, d_model)
+    if cache.final_ln is not None:
+        dx, g = layer_norm_backward(dx, cache.final_ln)
+        grads.update(_prefixed("dec.ln", g))
+    dmemory = np.zeros_like(cache.memory)  # (N, T_src, d_model)
+    for l in reversed(range(len(cache.layer_caches))):
+        dx, dm, g = decoder_layer_backward(dx, cache.layer_caches[l])  # (N, T_tgt, d_model), (N, T_src, d_model)
+        dmemory += dm
+        grads.update(_prefixed(f"dec.{l}", g))
+    grads["tgt_embed"] = _embed_backward(dx, cache.tgt_in, cache.vocab, cache.scale)  # (V_tgt, d_model)
+    return dmemory, grads
+
+
+def transformer_forward(params: dict, src, tgt_in, h: int, src_lengths=None, tgt_lengths=None,
+                        norm: str = "post"):
+    """The whole encoder-decoder (Vaswani et al. 2017, Fig. 1, without dropout and label smoothing):
+    :func:`encode` the source, then :func:`decode` the target input against it.
+
+    Inputs:  params from :func:`init_transformer` (made with the same ``norm``); token ids src (N, T_src) and
+             tgt_in (N, T_tgt) (the target shifted right: <bos> y_1 ... y_{T-1}); h heads; src_lengths,
+             tgt_lengths (N,) the real lengths (padding after them), or None for no padding
+    Returns: logits (N, T_tgt, tgt_vocab) (logits[:, t] predict the target token after tgt_in[:, t]);
+             TransformerCache
+    Padding positions of the target get logits too; mask them out of the loss.
+    """
+    counts = _check_model_params(params, norm)
+    _positive_int("h", h)
+    src = _check_ids("src", src, params["src_embed"].shape[0])
+    tgt_in = _check_ids("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
+    src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
+    tgt_lengths = _check_lengths("tgt_lengths", tgt_lengths, *tgt_in.shape)
+    memory, enc = _encode(params, src, h, src_lengths, norm, counts["enc"])
+    logits, dec = _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, counts["dec"])
+    return logits, TransformerCache(enc, dec)
+
+
+def transformer_backward(dlogits, cache: TransformerCache) -> dict:
+    """Backward of :func:`transformer_forward`: grads keyed exactly like the params. The embedding tables'
+    gradients are scattered back to the rows of the tokens used (``np.add.at``, so a repeated token adds up);
+    rows of unused tokens are 0."""
+    if not isinstance(cache, TransformerCache):
+        raise ValueError(f"cache: expected the TransformerCache of transformer_forward, got {type(cache).__name__}")
+    dmemory, grads = decode_backward(dlogits, cache.decoder)
+    grads.update(encode_backward(dmemory, cache.encoder))
+    return grads
+
+
+def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | None = None, src_lengths=None,
+                  norm: str = "post"):
+    """Translate by always taking the most likely next token: encode once, then decode step by step.
+
+    Starts every target with ``bos`` and appends argmax(logits[:, -1]) max_len times (all sequences keep
+    going; after a sequence has produced ``eos`` it is padded with more ``eos``).
+    Returns: tokens (N, max_len) int, without the leading bos.
+    The decoder reruns on the whole prefix at every step (no key/value cache): simple, O(max_len^2).
+    """
+    _positive_int("max_len", max_len)
+    memory, _ = encode(params, src, h, src_lengths, norm)  # (N, T_src, d_model)
+    N = memory.shape[0]
+    vocab = params["tgt_embed"].shape[0]
+    for name, value in (("bos", bos), ("eos", eos)):
+        if value is not None and not (isinstance(value, (int, np.integer)) and 0 <= value < vocab):
+            raise ValueError(f"{name}: expected a token id in [0, {vocab}), got {value!r}")
+    tokens = np.full((N, 1), bos, dtype=np.int64)  # (N, 1)
+    done = np.zeros(N, dtype=bool)
+    for _ in range(max_len):
+        logits, _ = decode(params, memory, tokens, h, src_lengths, None, norm)  # (N, t, V_tgt)
+        nxt = logits[:, -1].argmax(axis=-1)  # (N,)
+        if eos is not None:
+            nxt = np.where(done, eos, nxt)
+            done |= nxt == eos
+        tokens = np.concatenate([tokens, nxt[:, None]], axis=1)  # (N, t + 1)
+    return tokens[:, 1:]

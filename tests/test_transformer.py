@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers import transformer as tf
-from helpers.attention import causal_mask, padding_mask, scaled_dot_product_attention
+from helpers.attention import causal_mask, padding_mask, positional_encoding, scaled_dot_product_attention
 from helpers.gradcheck import check_gradients
 
 N, T, S, D, H_HEADS, D_FF = 2, 4, 3, 8, 2, 12
@@ -127,3 +127,142 @@ def test_bad_input_is_named(rng):
         tf.encoder_layer_forward(tf.init_encoder_layer(D, H_HEADS, D_FF, rng), tokens(rng), H_HEADS, norm="mid")
     with pytest.raises(ValueError, match="x: expected shape"):
         tf.ffn_forward(tf.init_ffn(D, D_FF, rng), rng.standard_normal((2, 3)))
+
+
+# --------------------------------------------------------------------------- the full encoder-decoder
+
+V_SRC, V_TGT, T_SRC, T_TGT = 7, 6, 5, 4
+D_M, D_FF_M = 4, 6  # the whole model is small: a gradient check perturbs each of its ~800 numbers
+
+
+def small_model(rng, norm, n_layers=2):
+    return with_random_biases(tf.init_transformer(V_SRC, V_TGT, D_M, H_HEADS, D_FF_M, n_layers, rng, norm=norm),
+                              rng)
+
+
+def model_inputs(rng):
+    src = rng.integers(0, V_SRC, size=(N, T_SRC))  # (N, T_src)
+    tgt_in = rng.integers(0, V_TGT, size=(N, T_TGT))  # (N, T_tgt)
+    src[0, :3] = 2  # a repeated token: its embedding gradient must add up over the positions
+    return src, tgt_in
+
+
+@pytest.mark.parametrize("norm", ["post", "pre"])
+def test_transformer_gradient_check_every_parameter(rng, norm):
+    params = small_model(rng, norm)
+    src, tgt_in = model_inputs(rng)
+    constants = {"src": src, "tgt_in": tgt_in, "h": H_HEADS, "src_lengths": np.array([T_SRC, 3]),
+                 "tgt_lengths": np.array([T_TGT, 2]), "norm": norm}
+    result = check_gradients(tf.transformer_forward, tf.transformer_backward, params, {}, rng=rng,
+                             constants=constants)
+    assert set(result.errors) == set(params)  # every parameter was checked
+    assert ("enc.ln.gamma" in params) == (norm == "pre")
+    as_tuple = lambda dlogits, cache: (tf.transformer_backward(dlogits, cache),)  # noqa: E731  (grads last)
+    assert_ok(result, tf.transformer_forward, as_tuple, params, {}, constants, rng)
+
+
+def test_transformer_keys_and_the_forward_written_out(rng):
+    params = small_model(rng, "post", n_layers=1)
+    assert params["src_embed"].shape == (V_SRC, D_M) and params["tgt_embed"].shape == (V_TGT, D_M)
+    assert params["out.W"].shape == (D_M, V_TGT) and params["out.b"].shape == (V_TGT,)
+    assert "dec.0.cross_attn.W_o" in params and "enc.1.ln1.gamma" not in params
+    src, tgt_in = model_inputs(rng)
+    lengths = np.array([T_SRC, 3])
+    logits, _ = tf.transformer_forward(params, src, tgt_in, H_HEADS, src_lengths=lengths)
+    sub = lambda prefix: {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}  # noqa: E731
+    pe = positional_encoding(max(T_SRC, T_TGT), D_M)
+    x = params["src_embed"][src] * np.sqrt(D_M) + pe[:T_SRC]  # (N, T_src, D_M)
+    memory = tf.encoder_layer_forward(sub("enc.0."), x, H_HEADS, padding_mask(lengths, T_SRC))[0]
+    y = params["tgt_embed"][tgt_in] * np.sqrt(D_M) + pe[:T_TGT]  # (N, T_tgt, D_M)
+    y = tf.decoder_layer_forward(sub("dec.0."), y, memory, H_HEADS, causal_mask(T_TGT),
+                                 padding_mask(lengths, T_SRC))[0]
+    np.testing.assert_allclose(logits, y @ params["out.W"] + params["out.b"], rtol=1e-12, atol=1e-12)
+    # encode once + decode equals the whole forward (what greedy decoding relies on)
+    memory2, _ = tf.encode(params, src, H_HEADS, lengths)
+    np.testing.assert_allclose(tf.decode(params, memory2, tgt_in, H_HEADS, lengths)[0], logits, rtol=1e-12)
+
+
+@pytest.mark.parametrize("norm", ["post", "pre"])
+def test_transformer_masks_hide_the_future_and_the_padding(rng, norm):
+    params = small_model(rng, norm)
+    src, tgt_in = model_inputs(rng)
+    lengths = np.array([T_SRC, 3])
+    logits, _ = tf.transformer_forward(params, src, tgt_in, H_HEADS, src_lengths=lengths, norm=norm)
+    later = tgt_in.copy()
+    later[:, 2] = (later[:, 2] + 1) % V_TGT  # change the token at position 2 only
+    logits2, _ = tf.transformer_forward(params, src, later, H_HEADS, src_lengths=lengths, norm=norm)
+    np.testing.assert_allclose(logits2[:, :2], logits[:, :2], rtol=1e-12, atol=1e-12)
+    assert not np.allclose(logits2[:, 2:], logits[:, 2:])
+    padded = src.copy()
+    padded[1, 3:] = (padded[1, 3:] + 1) % V_SRC  # sequence 1's padding positions
+    logits3, _ = tf.transformer_forward(params, padded, tgt_in, H_HEADS, src_lengths=lengths, norm=norm)
+    np.testing.assert_allclose(logits3, logits, rtol=1e-12, atol=1e-12)
+    padded[1, 2] = (padded[1, 2] + 1) % V_SRC  # a real position: now the output changes
+    assert not np.allclose(tf.transformer_forward(params, padded, tgt_in, H_HEADS, src_lengths=lengths,
+                                                  norm=norm)[0][1], logits[1])
+
+
+def test_embedding_gradient_scatters_to_the_tokens_used(rng):
+    params = small_model(rng, "pre", n_layers=1)
+    src, tgt_in = model_inputs(rng)
+    logits, cache = tf.transformer_forward(params, src, tgt_in, H_HEADS, norm="pre")
+    grads = tf.transformer_backward(rng.standard_normal(logits.shape), cache)
+    unused = np.setdiff1d(np.arange(V_SRC), src)
+    assert np.all(grads["src_embed"][unused] == 0)
+    assert all(np.any(grads["src_embed"][v] != 0) for v in np.unique(src))
+
+
+def test_greedy_decode_agrees_with_teacher_forcing_on_its_own_output(rng):
+    params = small_model(rng, "pre")
+    src, _ = model_inputs(rng)
+    out = tf.greedy_decode(params, src, H_HEADS, bos=0, max_len=5, norm="pre")
+    assert out.shape == (N, 5)
+    tgt_in = np.concatenate([np.zeros((N, 1), dtype=out.dtype), out[:, :-1]], axis=1)  # (N, 5)
+    logits, _ = tf.transformer_forward(params, src, tgt_in, H_HEADS, norm="pre")
+    np.testing.assert_array_equal(logits.argmax(axis=-1), out)
+    with_eos = tf.greedy_decode(params, src, H_HEADS, bos=0, max_len=5, eos=int(out[0, 1]), norm="pre")
+    assert np.all(with_eos[0, 1:] == out[0, 1])  # after eos: only eos
+
+
+def test_transformer_bad_input_is_named(rng):
+    params = small_model(rng, "post", n_layers=1)
+    src, tgt_in = model_inputs(rng)
+    fwd = tf.transformer_forward
+    with pytest.raises(ValueError, match=r"src: expected token ids in \[0, 7\)"):
+        fwd(params, src + V_SRC, tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"tgt_in: expected token ids in \[0, 6\)"):
+        fwd(params, src, tgt_in - V_TGT, H_HEADS)
+    with pytest.raises(ValueError, match=r"src: expected a non-empty integer array of token ids of shape \(N, T\)"):
+        fwd(params, src[0], tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"src: expected a non-empty integer array .* dtype float64"):
+        fwd(params, src.astype(float), tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"tgt_in: expected shape \(N, T\) with N = 2"):
+        fwd(params, src, tgt_in[:1], H_HEADS)
+    with pytest.raises(ValueError, match=r"src_lengths: expected lengths in \[1, T = 5\]"):
+        fwd(params, src, tgt_in, H_HEADS, src_lengths=np.array([6, 2]))
+    with pytest.raises(ValueError, match=r"tgt_lengths: expected lengths in \[1, T = 4\]"):
+        fwd(params, src, tgt_in, H_HEADS, tgt_lengths=np.array([0, 2]))
+    with pytest.raises(ValueError, match=r"src_lengths: expected an integer array of shape \(N,\) = \(2,\)"):
+        fwd(params, src, tgt_in, H_HEADS, src_lengths=np.array([5]))
+    with pytest.raises(ValueError, match="norm: params have final layer norms"):
+        fwd(small_model(rng, "pre", n_layers=1), src, tgt_in, H_HEADS, norm="post")
+    with pytest.raises(ValueError, match="norm: norm = 'pre' needs the final layer norms"):
+        fwd(params, src, tgt_in, H_HEADS, norm="pre")
+    with pytest.raises(ValueError, match=r"params\['out.W'\]: expected shape \(d_model, V_tgt\) = \(4, 6\)"):
+        fwd({**params, "out.W": np.zeros((D_M, 5))}, src, tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"params\['dec.0.ffn.W_2'\]: expected shape"):
+        fwd({**params, "dec.0.ffn.W_2": np.zeros((D_FF_M + 1, D_M))}, src, tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['enc.0.ln1.alpha'\]"):
+        fwd({**params, "enc.0.ln1.alpha": np.ones(D_M)}, src, tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"params: expected enc layers numbered 0 ... 1, got layers \[0, 3\]"):
+        fwd({**params, "enc.3.ln1.gamma": np.ones(D_M)}, src, tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match="h: expected a divisor"):
+        tf.init_transformer(V_SRC, V_TGT, D_M, 3, D_FF_M, 1, rng)
+    with pytest.raises(ValueError, match="n_layers: expected a positive int"):
+        tf.init_transformer(V_SRC, V_TGT, D_M, H_HEADS, D_FF_M, 0, rng)
+    memory, _ = tf.encode(params, src, H_HEADS)
+    with pytest.raises(ValueError, match=r"memory: expected a float array of shape \(N, T_src, d_model = 4\)"):
+        tf.decode(params, memory[..., :2], tgt_in, H_HEADS)
+    logits, cache = fwd(params, src, tgt_in, H_HEADS)
+    with pytest.raises(ValueError, match=r"dlogits: expected shape \(N, T_tgt, tgt_vocab\) = \(2, 4, 6\)"):
+        tf.transformer_backward(logits[..., :3], cache)
