@@ -79,6 +79,27 @@ def clipping_explorer():
     return ClippingExplorer(w0=5.5, b0=-1.5, lr=1.0, max_norm=0.5, steps=80)
 
 
+def scaling_explorer():
+    """As in notebook 08: 8 keys, d_k up to 1024, 400 queries; shown at d_k = 64."""
+    from helpers.score_scaling import ScoreScalingProbe
+    from helpers.widgets import ScalingExplorer
+    return ScalingExplorer(ScoreScalingProbe(make_rng(81), n_keys=8, max_d_k=1024, samples=400), d_k=64)
+
+
+def mask_explorer():
+    """As in notebook 08: 8 positions, d_k = 16, 5 real tokens, causal, pads on the right."""
+    from helpers.widgets import MaskExplorer
+    rng = make_rng(82)
+    q, k = rng.standard_normal((2, 8, 16))  # (T, d_k) each
+    return MaskExplorer(q, k, length=5, causal=True, side="right")
+
+
+def layer_norm_gradient_explorer():
+    """As in notebook 09: encoder stacks of up to 12 layers (d_model 64, 4 heads), post-LN, 6 layers."""
+    from helpers.widgets import LayerNormGradientExplorer
+    return LayerNormGradientExplorer()
+
+
 # (name, constructor, slider attribute, two values the slider alternates between)
 EXPLORERS = [
     ("SigmoidExplorer", sigmoid_explorer, "w_slider", (1.0, 2.0)),
@@ -86,6 +107,9 @@ EXPLORERS = [
     ("LSTMExplorer", lstm_explorer, "t_slider", (5, 9)),
     ("GradientFlowExplorer", gradient_flow_explorer, "lambda_slider", (1.0, 1.5)),
     ("ClippingExplorer", clipping_explorer, "lr_slider", (1.0, 0.5)),
+    ("ScalingExplorer", scaling_explorer, "d_k_slider", (64.0, 512.0)),
+    ("MaskExplorer", mask_explorer, "length_slider", (5, 3)),
+    ("LayerNormGradientExplorer", layer_norm_gradient_explorer, "depth_slider", (3, 12)),
 ]
 
 

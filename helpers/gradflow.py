@@ -1,4 +1,5 @@
-"""How a gradient changes as it travels back through time: the measurements behind notebook 06.
+"""How a gradient changes as it travels back through time (notebook 06), and through the depth of a stack
+of Transformer layers at initialisation (:class:`EncoderStackProbe`, notebook 09).
 
 Setting (one sequence, N = 1, so that every norm belongs to one concrete run)
 -------
@@ -39,9 +40,13 @@ from typing import NamedTuple
 import numpy as np
 
 from . import lstm, rnn
+from .losses import softmax_cross_entropy
 from .seeding import check_rng
+from .transformer import (encoder_layer_backward, encoder_layer_forward, init_encoder_layer, init_layer_norm,
+                          layer_norm_backward, layer_norm_forward)
 
-__all__ = ["GAMMA", "GradientFlowProbe", "RNNFlow", "LSTMFlow", "safe_norms", "pascanu_bound"]
+__all__ = ["GAMMA", "GradientFlowProbe", "RNNFlow", "LSTMFlow", "safe_norms", "pascanu_bound", "EncoderStackProbe",
+           "StackGradients"]
 
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "identity": 1.0}  # sup |f'(a)|
 
@@ -187,3 +192,72 @@ class GradientFlowProbe:
         lags = np.arange(T - 1, -1, -1)
         return LSTMFlow(lags, safe_norms(dy_total), safe_norms(dc_total), safe_norms(suffix * dc_total[-1, 0]), f,
                         float(forget_bias), float(lambda1), params, x, u)
+
+
+# --------------------------------------------------------------------------- through the depth of a Transformer (notebook 09)
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: expected a positive int, got {value!r}")
+
+
+class StackGradients(NamedTuple):
+    """The gradients of one loss through a stack of n encoder layers at initialisation (one measurement)."""
+
+    norm: str                 # "post" or "pre"
+    layers: np.ndarray        # (n,) 1 ... n, counted from the input
+    param_norms: np.ndarray   # (n,) ||dL/dtheta_l||: all of layer l's parameters as one vector
+    ffn_norms: np.ndarray     # (n,) ||dL/dW_2|| of layer l's feed-forward (the weight Xiong et al. analyse)
+    input_norms: np.ndarray   # (n + 1,) ||dL/dx_l|| for the input x_l of layer l; [n] is the stack's output
+    loss: float
+
+
+class EncoderStackProbe:
+    """Measure, with the real backward passes, how large each layer's gradients are at initialisation in a
+    stack of encoder layers, post-LN or pre-LN (Xiong et al. 2020, "On Layer Normalization in the
+    Transformer Architecture").
+
+    Setting: x_0 (N, T, d_model) standard normal tokens; x_{l+1} = EncoderLayer_l(x_l); a final layer norm for
+    pre-LN (as pre-LN models have); logits = F W_out with W_out ~ N(0, 1/d_model) (d_model, vocab); the loss is
+    the mean softmax cross-entropy against random targets. Everything random is drawn once, in __init__, for
+    ``max_layers`` layers; :meth:`measure` uses the first n of them, so that post and pre, and different depths,
+    share the same weights.
+    """
+
+    def __init__(self, rng: np.random.Generator, d_model: int = 64, h: int = 4, d_ff: int = 256,
+                 max_layers: int = 12, T: int = 10, N: int = 8, vocab: int = 50):
+        check_rng(rng)
+        for name, value in (("d_model", d_model), ("h", h), ("d_ff", d_ff), ("max_layers", max_layers), ("T", T),
+                            ("N", N), ("vocab", vocab)):
+            _positive_int(name, value)
+        self.h, self.max_layers = h, max_layers
+        self.layers = [init_encoder_layer(d_model, h, d_ff, rng) for _ in range(max_layers)]
+        self.x = rng.standard_normal((N, T, d_model))  # (N, T, d_model)
+        self.W_out = rng.standard_normal((d_model, vocab)) / np.sqrt(d_model)  # (d_model, vocab)
+        self.targets = rng.integers(0, vocab, size=(N, T))  # (N, T)
+        self.final_ln = init_layer_norm(d_model)
+
+    def measure(self, n_layers: int, norm: str) -> StackGradients:
+        """One forward and backward pass through the first n_layers layers."""
+        if norm not in ("post", "pre"):
+            raise ValueError(f"norm: expected 'post' or 'pre', got {norm!r}")
+        _positive_int("n_layers", n_layers)
+        if n_layers > self.max_layers:
+            raise ValueError(f"n_layers: expected at most max_layers = {self.max_layers}, got {n_layers}")
+        x, caches = self.x, []
+        for params in self.layers[:n_layers]:
+            x, cache = encoder_layer_forward(params, x, self.h, norm=norm)  # (N, T, d_model)
+            caches.append(cache)
+        features, ln_cache = (x, None) if norm == "post" else layer_norm_forward(self.final_ln, x)
+        loss, dlogits = softmax_cross_entropy(features @ self.W_out, self.targets, batch_axis=None)  # (N, T, vocab)
+        dx = dlogits @ self.W_out.T  # (N, T, d_model)
+        if ln_cache is not None:
+            dx, _ = layer_norm_backward(dx, ln_cache)
+        input_norms, param_norms, ffn_norms = [np.linalg.norm(dx)], [], []
+        for cache in reversed(caches):
+            dx, grads = encoder_layer_backward(dx, cache)
+            input_norms.append(np.linalg.norm(dx))
+            param_norms.append(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
+            ffn_norms.append(np.linalg.norm(grads["ffn.W_2"]))
+        return StackGradients(norm, np.arange(1, n_layers + 1), np.array(param_norms[::-1]),
+                              np.array(ffn_norms[::-1]), np.array(input_norms[::-1]), loss)

@@ -669,6 +669,286 @@ def plot_forget_gate_effect(flows: dict):
     return fig, (ax_hist, ax_path)
 
 
+# --------------------------------------------------------------------------- notebook 09: the Transformer
+
+__all__ += ["plot_attention_heads", "plot_positional_encoding", "plot_layer_norm_token", "plot_ln_gradient_flow",
+            "update_ln_gradient_flow", "plot_lr_schedules"]
+
+
+def plot_attention_heads(weights, tokens=None, titles=None, suptitle: str | None = None):
+    """One heat map per head of a multi-head attention: which key (column) each query (row) attends to.
+
+    Inputs:  weights (h, Tq, Tk), each row summing to 1 (or 0 for a fully masked row); tokens: labels of the
+             positions (Tk of them, also used for the queries when Tq == Tk); titles: one per head
+    Returns: (fig, axes) with one axes per head
+    """
+    weights = np.asarray(weights, dtype=float)
+    if weights.ndim != 3:
+        raise ValueError(f"weights: expected shape (h, Tq, Tk), got {weights.shape}")
+    n_heads, Tq, Tk = weights.shape
+    titles = titles if titles is not None else [f"head {i + 1}" for i in range(n_heads)]
+    if len(titles) != n_heads:
+        raise ValueError(f"titles: expected {n_heads} titles (one per head), got {len(titles)}")
+    fig, axes = plt.subplots(1, n_heads, figsize=(3.2 * n_heads + 0.9, 3.5), squeeze=False)
+    axes = axes[0]
+    for i, ax in enumerate(axes):
+        image = ax.imshow(weights[i], cmap="Blues", vmin=0.0, vmax=1.0)
+        ax.set_title(titles[i], fontsize=10)
+        ax.set_xlabel("key position")
+        ax.grid(False)
+        if tokens is not None:
+            ax.set_xticks(range(Tk), [str(t) for t in tokens[:Tk]], fontsize=8)
+            if Tq == Tk:
+                ax.set_yticks(range(Tq), [str(t) for t in tokens[:Tq]], fontsize=8)
+    axes[0].set_ylabel("query position")
+    fig.colorbar(image, ax=list(axes), shrink=0.85, label="attention weight")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    return fig, tuple(axes)
+
+
+def plot_positional_encoding(pe, reference_positions=(10, 40, 70), max_distance: int = 30):
+    """Left: the sinusoidal positional encoding as an image, positions down, dimensions across.
+    Right: the dot product PE[p] . PE[p + k] against the distance k, for several positions p: the curves lie
+    on top of each other, because the dot product depends on k only (sum_i cos(omega_i k)).
+
+    Inputs:  pe (length, d_model) from :func:`helpers.attention.positional_encoding`
+    Returns: (fig, (ax_image, ax_similarity))
+    """
+    pe = np.asarray(pe, dtype=float)
+    length, d_model = pe.shape
+    for p in reference_positions:
+        if not (max_distance <= p < length - max_distance):
+            raise ValueError(f"reference_positions: expected positions in [{max_distance}, "
+                             f"{length - max_distance}) (max_distance from both ends), got {p}")
+    fig, (ax_img, ax_sim) = plt.subplots(1, 2, figsize=(12, 4.0),
+                                         gridspec_kw={"width_ratios": [1.15, 1.0], "wspace": 0.3})
+    image = ax_img.imshow(pe, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    ax_img.grid(False)
+    ax_img.set_xlabel("dimension (even: sin, odd: cos)")
+    ax_img.set_ylabel("position")
+    ax_img.set_title(f"PE for {length} positions, d_model = {d_model}")
+    fig.colorbar(image, ax=ax_img, label="PE[pos, dim]", pad=0.02)
+    k = np.arange(-max_distance, max_distance + 1)  # (2 K + 1,)
+    styles = [("o", 8, "none"), ("s", 5, "none"), (".", 4, None)]  # open markers: the curves coincide
+    for i, p in enumerate(reference_positions):
+        marker, size, face = styles[i % len(styles)]
+        ax_sim.plot(k, pe[p + k] @ pe[p], "-", marker=marker, ms=size, mfc=face, lw=1.0, color=f"C{i}",
+                    label=f"p = {p}", zorder=2 + i)
+    ax_sim.axhline(0, color="grey", lw=0.7)
+    ax_sim.set_xlabel("distance k")
+    ax_sim.set_ylabel("PE[p] · PE[p + k]")
+    ax_sim.set_title("PE[p] · PE[p + k] depends on k only")
+    ax_sim.legend(fontsize=8, loc="upper right")
+    return fig, (ax_img, ax_sim)
+
+
+def plot_layer_norm_token(x, y, gamma=None, beta=None):
+    """One token vector before and after layer normalisation, entry by entry, with mean and std marked.
+
+    Inputs: x (d,) the token; y (d,) LN(x); gamma, beta (d,) if they are not 1 and 0
+    Returns: (fig, (ax_x, ax_y))
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 1 or y.shape != x.shape:
+        raise ValueError(f"y: expected the shape of x {x.shape} (one token vector), got {y.shape}")
+    d = np.arange(len(x))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharex=True)
+    for ax, v, name, colour in ((axes[0], x, "x (one token)", "C0"), (axes[1], y, "LN(x)", "C1")):
+        ax.bar(d, v, color=colour, width=0.7)
+        mean, std = v.mean(), v.std()
+        ax.axhline(mean, color="black", lw=1.2, label=f"mean = {abs(mean) if abs(mean) < 5e-3 else mean:.2f}")
+        ax.axhspan(mean - std, mean + std, color="grey", alpha=0.15, label=f"mean ± std (std = {std:.2f})")
+        low, high = min(v.min(), 0.0), max(v.max(), 0.0)
+        ax.set_ylim(low - 0.1 * (high - low), high + 0.45 * (high - low))  # room for the legend above the bars
+        ax.set_title(name)
+        ax.set_xlabel("feature")
+        ax.legend(fontsize=8, loc="upper right", ncol=2)
+    axes[0].set_ylabel("value")
+    if gamma is not None or beta is not None:
+        axes[1].set_title("LN(x) = γ ⊙ x̂ + β")
+    return fig, tuple(axes)
+
+
+_LN_YLIM = (1e-2, 1e1)
+_LN_COLOUR = {"post": "C3", "pre": "C0"}
+
+
+def plot_ln_gradient_flow(measured, reference=None, max_layers: int = 12):
+    """Gradient norms at initialisation in a stack of encoder layers, layer by layer, on a log scale.
+
+    Left: ||dL/dtheta_l||, all parameters of layer l (solid), and ||dL/dW_2|| of its feed-forward (dashed).
+    Right: ||dL/dx_l|| on the residual stream after l layers (x_0: the embeddings, the input of layer 1;
+    x_n: the stack's output).
+    Inputs:  measured: a :class:`helpers.gradflow.StackGradients`; reference: another (e.g. the other placement
+             of the LN at the same depth), drawn in grey for comparison; max_layers: the x range (kept fixed)
+    Returns: (fig, (ax_params, ax_inputs)); :func:`update_ln_gradient_flow` moves the same artists.
+    """
+    from matplotlib.lines import Line2D
+    fig, (ax_p, ax_x) = plt.subplots(1, 2, figsize=(12, 4.0), sharey=True)
+    for ax in (ax_p, ax_x):
+        ax.set_yscale("log")
+        ax.set_ylim(*_LN_YLIM)
+        ax.set_xlim(-0.5, max_layers + 0.5)
+        ax.set_xticks(range(0, max_layers + 1, 2))
+    ax_p.set_xlabel("layer l (1 = next to the input)")
+    ax_x.set_xlabel("after l layers (0 = the embeddings, last point = the stack's output)")
+    ax_p.set_ylabel("gradient norm (log scale)")
+    ax_p.set_title("gradients of each layer's parameters")
+    ax_x.set_title("gradient on the residual stream, ‖∂L/∂x_l‖")
+    ax_p.plot([], [], "o-", lw=1.8, ms=5, gid="params")
+    ax_p.plot([], [], "s--", lw=1.2, ms=4, gid="ffn")
+    ax_p.plot([], [], "-", color="0.6", lw=1.2, gid="ref_params")
+    ax_p.plot([], [], "--", color="0.6", lw=1.0, gid="ref_ffn")
+    ax_x.plot([], [], "o-", lw=1.8, ms=5, gid="inputs")
+    ax_x.plot([], [], "-", color="0.6", lw=1.2, gid="ref_inputs")
+    # the legend names the line styles in black, so that it stays right when the colour of the norm changes
+    def proxy(style, marker, colour, label):
+        return Line2D([], [], ls=style, marker=marker, color=colour, label=label)
+
+    ax_p.legend(handles=[proxy("-", "o", "black", "‖∂L/∂θ_l‖, all of layer l"),
+                         proxy("--", "s", "black", "‖∂L/∂W_2‖, its feed-forward"),
+                         proxy("-", None, "0.6", "the other placement")], fontsize=8, loc="upper right")
+    ax_x.legend(handles=[proxy("-", "o", "black", "‖∂L/∂x_l‖"), proxy("-", None, "0.6", "the other placement")],
+                fontsize=8, loc="upper right")
+    ax_x.text(0.02, 0.04, "red = post-LN, blue = pre-LN; grey = the other placement", transform=ax_x.transAxes,
+              fontsize=8)
+    fig.suptitle("", fontsize=11)
+    update_ln_gradient_flow(fig, (ax_p, ax_x), measured, reference)
+    return fig, (ax_p, ax_x)
+
+
+def _ln_flow_title(m):
+    ratio = m.param_norms[-1] / m.param_norms[0]
+    name = "post-LN (the paper)" if m.norm == "post" else "pre-LN"
+    layers = f"{len(m.layers)} layer" + ("s" if len(m.layers) > 1 else "")
+    return (f"{name}, {layers} at initialisation: last layer's ‖∂L/∂θ‖ / first layer's = {ratio:.2f}, "
+            f"loss {m.loss:.2f}")
+
+
+def update_ln_gradient_flow(fig, axes, measured, reference=None) -> None:
+    """Move the artists of :func:`plot_ln_gradient_flow` to new measurements (nothing is rebuilt)."""
+    ax_p, ax_x = axes
+    colour = _LN_COLOUR[measured.norm]
+    n = len(measured.layers)
+    for ax, gid, x, values in ((ax_p, "params", measured.layers, measured.param_norms),
+                               (ax_p, "ffn", measured.layers, measured.ffn_norms),
+                               (ax_x, "inputs", np.arange(n + 1), measured.input_norms)):
+        line = _gid(ax, gid)
+        line.set_data(x, np.clip(values, *_LN_YLIM))
+        line.set_color(colour)
+    for ax, gid, attr, offset in ((ax_p, "ref_params", "param_norms", 1), (ax_p, "ref_ffn", "ffn_norms", 1),
+                                  (ax_x, "ref_inputs", "input_norms", 0)):
+        line = _gid(ax, gid)
+        if reference is None:
+            line.set_data([], [])
+        else:
+            values = getattr(reference, attr)
+            line.set_data(np.arange(len(values)) + offset, np.clip(values, *_LN_YLIM))
+    # the grey lines' legend entries name what they show (the last entry of each legend)
+    grey = "no comparison" if reference is None else f"{reference.norm}-LN, same weights"
+    for ax in (ax_p, ax_x):
+        ax.get_legend().get_texts()[-1].set_text(grey)
+    fig.suptitle(_ln_flow_title(measured), fontsize=11)
+
+
+def plot_lr_schedules(settings, steps: int = 20000):
+    """The Transformer's learning rate d_model^-0.5 * min(step^-0.5, step * warmup^-1.5) against the step, for
+    several (d_model, warmup) settings, each peak (at step = warmup, value (d_model * warmup)^-0.5) marked.
+
+    Inputs:  settings: a list of (d_model, warmup) pairs; steps: the last step drawn
+    Returns: (fig, ax)
+    """
+    from .optim import transformer_lr
+    fig, ax = plt.subplots(figsize=(9, 4.0))
+    s = np.arange(1, steps + 1)  # (steps,)
+    top = 0.0
+    for i, (d_model, warmup) in enumerate(settings):
+        lr = transformer_lr(s, d_model, warmup)  # (steps,)
+        peak = transformer_lr(warmup, d_model, warmup)
+        # the peak's value goes into the legend: a label next to the marker would sit on other curves
+        ax.plot(s, lr, color=f"C{i}", lw=1.6,
+                label=f"d_model = {d_model}, warmup = {warmup}: peak {peak:.2e} at step {warmup}")
+        ax.plot([warmup], [peak], "o", color=f"C{i}", ms=7, mec="black")
+        top = max(top, peak)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("learning rate")
+    ax.set_xlim(0, steps)
+    ax.set_ylim(0, 1.25 * top)
+    ax.set_title("lrate = d_model^−0.5 · min(step^−0.5, step · warmup^−1.5)")
+    ax.legend(fontsize=8, loc="upper right")
+    return fig, ax
+
+
+# --------------------------------------------------------------------------- notebook 08: seq2seq and alignment
+
+__all__ += ["plot_accuracy_by_length", "plot_alignments"]
+
+_S2S_STYLE = {"none": ("C7", "o", "no attention"), "dot": ("C0", "s", "dot-product attention"),
+              "additive": ("C3", "^", "additive attention")}
+
+
+def plot_accuracy_by_length(lengths, accuracies: dict, ylabel: str = "exact match (whole sequence right)",
+                            title: str = "", ax=None):
+    """Accuracy against sequence length, one line per model.
+
+    Inputs:  lengths (m,); accuracies {name: (m,) values in [0, 1]}; names "none", "dot", "additive" get the
+             course's colours and long labels, other names are used as they are
+    Returns: (fig, ax); the lines are in the order of ``accuracies``
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1:
+        raise ValueError(f"lengths: expected a 1-D array (m,), got shape {lengths.shape}")
+    fig, ax = _fig_ax(ax, figsize=(7.0, 3.6))
+    for i, (name, acc) in enumerate(accuracies.items()):
+        acc = np.asarray(acc, dtype=float)
+        if acc.shape != lengths.shape:
+            raise ValueError(f"accuracies[{name!r}]: expected shape {lengths.shape} (one per length), got {acc.shape}")
+        color, marker, label = _S2S_STYLE.get(name, (f"C{i}", "o", name))
+        # lines that lie on top of each other stay visible: later lines thinner, dashed, with open markers
+        ax.plot(lengths, acc, marker=marker, ms=7 - 1.5 * i, lw=2.6 - 0.8 * i, ls=("-", "--", ":")[i % 3],
+                color=color, label=label, mfc="white" if i else color)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xticks(lengths[:: max(1, len(lengths) // 16)])
+    ax.set_xlabel("sequence length L (symbols to reverse)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower left")
+    return fig, ax
+
+
+def plot_alignments(weights: dict, source: str, output: str, suptitle: str | None = None):
+    """Attention heat maps of one example, side by side: input symbols across, output symbols down.
+
+    Inputs:  weights {title: (T, S) attention weights of one sequence}; source: the S input symbols (a
+             string, one character per symbol); output: the T output symbols the model produced
+    Returns: (fig, axes), one axes per entry of ``weights``
+    """
+    if not weights:
+        raise ValueError("weights: expected at least one (T, S) array")
+    arrays = {name: np.asarray(w, dtype=float) for name, w in weights.items()}
+    S, T = len(source), len(output)
+    for name, w in arrays.items():
+        if w.shape != (T, S):
+            raise ValueError(f"weights[{name!r}]: expected shape (T, S) = ({T}, {S}) from output and source, "
+                             f"got {w.shape}")
+    n = len(arrays)
+    fig, axes = plt.subplots(1, n, figsize=(3.6 * n + 1.0, 3.9), squeeze=False)
+    axes = tuple(axes[0])
+    for ax, (name, w) in zip(axes, arrays.items()):
+        image = ax.imshow(w, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+        ax.set_title(name, fontsize=10)
+        ax.grid(False)
+        ax.set_xticks(range(S), list(source), fontsize=8)
+        ax.set_yticks(range(T), list(output), fontsize=8)
+        ax.set_xlabel("input symbol (position 0 → S−1)")
+    axes[0].set_ylabel("output symbol (step 0 → T−1)")
+    fig.colorbar(image, ax=list(axes), shrink=0.85, label="attention weight")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    return fig, axes
+
+
 # --------------------------------------------------------------------------- notebooks 04-05: the LSTM
 
 LSTM_NODES = ("x", "y_prev", "c_prev", "z", "i", "f", "o", "c", "tanh_c", "y")
@@ -1184,3 +1464,162 @@ def plot_clipping_directions(g=(3.0, 1.0), threshold: float = 1.0):
         ax.set_ylabel("g₂")
         ax.legend(loc="upper left", fontsize=8)
     return fig, tuple(axes)
+
+
+# --------------------------------------------------------------------------- notebook 08: scaling and masks
+
+_SCALED, _UNSCALED = "C0", "C3"
+
+
+def plot_score_scaling(stats, row):
+    """Why attention divides the scores by sqrt(d_k), for one d_k.
+
+    Left: the variance of q.k grows like d_k; scaled by 1/sqrt(d_k) it stays near 1. Middle: one query's
+    softmax weights over its keys, unscaled and scaled. Right: the size of the softmax's Jacobian
+    ||diag(p) - p p^T||_F (how much gradient gets through), averaged over many draws.
+    Inputs:  a ScoreStatistics and a ScoreRow from :class:`helpers.score_scaling.ScoreScalingProbe`
+    Returns: (fig, (ax_var, ax_row, ax_jac)); :func:`update_score_scaling` moves the same artists.
+    """
+    fig, (ax_var, ax_row, ax_jac) = plt.subplots(1, 3, figsize=(13.5, 3.9),
+                                                 gridspec_kw={"width_ratios": [1.0, 1.1, 1.0]})
+    d = stats.d_k
+    ax_var.loglog(d, d, "--", color="grey", lw=1, label="d_k (theory for q·k)")
+    ax_var.loglog(d, stats.var_unscaled, "o-", color=_UNSCALED, ms=4, label="measured Var[q·k]")
+    ax_var.loglog(d, stats.var_scaled, "o-", color=_SCALED, ms=4, label="measured Var[q·k / √d_k]")
+    ax_var.set_xscale("log", base=2)
+    ax_var.set_xlabel("d_k (dimension of queries and keys)")
+    ax_var.set_ylabel("variance of the scores")
+    ax_var.set_title("the spread of q·k grows with d_k")
+    ax_var.legend(loc="upper left", fontsize=8)
+    n = len(row.scores)
+    x = np.arange(n)
+    ax_row.bar(x - 0.2, row.weights_unscaled, width=0.4, color=_UNSCALED, label="softmax(q·k)", gid="unscaled")
+    ax_row.bar(x + 0.2, row.weights_scaled, width=0.4, color=_SCALED, label="softmax(q·k / √d_k)", gid="scaled")
+    ax_row.set_xticks(x, [f"k{j + 1}" for j in x])
+    ax_row.set_ylim(0, 1.05)
+    ax_row.set_xlabel("key")
+    ax_row.set_ylabel("attention weight")
+    ax_row.legend(loc="upper left", fontsize=8)
+    ax_jac.plot(d, stats.jacobian_unscaled, "o-", color=_UNSCALED, ms=4, label="softmax(q·k)")
+    ax_jac.plot(d, stats.jacobian_scaled, "o-", color=_SCALED, ms=4, label="softmax(q·k / √d_k)")
+    ax_jac.set_xscale("log", base=2)
+    ax_jac.set_ylim(0, 1.15 * max(stats.jacobian_scaled.max(), stats.jacobian_unscaled.max()))
+    ax_jac.set_xlabel("d_k")
+    ax_jac.set_ylabel("mean ‖∂p/∂s‖_F (Jacobian size)")
+    ax_jac.set_title("peaked weights pass little gradient")
+    ax_jac.legend(loc="lower left", fontsize=8)
+    for ax in (ax_var, ax_jac):
+        ax.set_xticks(d, [f"{int(v)}" for v in d], fontsize=8)
+        ax.axvline(row.d_k, color="black", lw=1, alpha=0.6, gid="marker")
+    update_score_scaling((ax_var, ax_row, ax_jac), row)
+    return fig, (ax_var, ax_row, ax_jac)
+
+
+def update_score_scaling(axes, row) -> None:
+    """Move the artists of :func:`plot_score_scaling` to another d_k (nothing is rebuilt)."""
+    ax_var, ax_row, ax_jac = axes
+    for gid, weights in (("unscaled", row.weights_unscaled), ("scaled", row.weights_scaled)):
+        bars = [patch for patch in ax_row.patches if patch.get_gid() == gid]
+        for bar, w in zip(bars, weights):
+            bar.set_height(w)
+    for ax in (ax_var, ax_jac):
+        _gid(ax, "marker").set_xdata([row.d_k, row.d_k])
+    spread = np.std(row.scores)
+    ax_row.set_title(f"one query, d_k = {row.d_k}: scores' std {spread:.1f}; largest weight\n"
+                     f"{row.weights_unscaled.max():.2f} unscaled, {row.weights_scaled.max():.2f} scaled", fontsize=10)
+
+
+_MASK_CMAP = None
+
+
+def _mask_cmap():
+    global _MASK_CMAP
+    if _MASK_CMAP is None:
+        from matplotlib.colors import ListedColormap
+        _MASK_CMAP = ListedColormap(["#e6e6e6", COLORS["input"]])
+    return _MASK_CMAP
+
+
+def attention_mask_panels(q, k, length: int, causal: bool = True, side: str = "right") -> dict:
+    """The masks of one padded sequence used for self-attention, and the weights they give.
+
+    Inputs:  q, k (T, d_k): queries and keys of the T positions; length: how many positions are real
+             tokens (0 ... T), the rest is padding; causal: add the look-ahead mask; side: "right" (pads
+             after the tokens) or "left" (before them)
+    Returns: {"padding", "causal", "combined": (T, T) bool, True = may attend; "weights": (T, T);
+              "fully_masked": (T,) bool}
+    """
+    from .attention import causal_mask, fully_masked_rows, padding_mask, scaled_dot_product_attention
+    q, k = np.asarray(q, dtype=float), np.asarray(k, dtype=float)
+    if q.ndim != 2 or k.shape != q.shape:
+        raise ValueError(f"q, k: expected the same shape (T, d_k), got {q.shape} and {k.shape}")
+    if side not in ("right", "left"):
+        raise ValueError(f"side: expected 'right' or 'left', got {side!r}")
+    T = q.shape[0]
+    real = padding_mask(np.array([length]), T)[0, 0]  # (T,): True for the real tokens (checks length)
+    if side == "left":
+        real = real[::-1]
+    pad = np.broadcast_to(real, (T, T))  # (T, T): every query sees the same keys
+    look = causal_mask(T) if causal else np.ones((T, T), dtype=bool)
+    combined = pad & look
+    _, weights = scaled_dot_product_attention(q, k, k, mask=combined)  # (T, T)
+    return {"padding": pad, "causal": look, "combined": combined, "weights": weights,
+            "fully_masked": fully_masked_rows(combined, (T, T))}
+
+
+def _mask_titles(length, T, causal, side, panels):
+    n_full = int(panels["fully_masked"].sum())
+    full = f"{n_full} fully masked row{'s' if n_full != 1 else ''}: weights 0" if n_full else "each row sums to 1"
+    return (f"padding mask\n{length} of {T} real, pads on the {side}",
+            "causal mask\n(no look-ahead)" if causal else "no causal mask\n(all True)",
+            "combined\n= padding AND causal" if causal else "combined\n= padding only",
+            f"attention weights\n{full}")
+
+
+def plot_attention_masks(q, k, length: int, causal: bool = True, side: str = "right"):
+    """The padding mask, the causal mask, their combination and the resulting attention weights.
+
+    Masks are drawn with our convention: blue = True = this query may attend to this key.
+    Masked weights are exactly 0 and drawn grey; a query row whose keys are all masked is marked with a
+    red cross on the right (its weights are all 0 by the convention of :mod:`helpers.attention`).
+    Inputs:  as :func:`attention_mask_panels`
+    Returns: (fig, axes (4,)); :func:`update_attention_masks` moves the same artists.
+    """
+    T = np.asarray(q).shape[0]
+    panels = attention_mask_panels(q, k, length, causal, side)
+    fig, axes = plt.subplots(1, 4, figsize=(14, 4.0), layout="constrained")
+    for ax, name in zip(axes[:3], ("padding", "causal", "combined")):
+        ax.imshow(panels[name].astype(float), cmap=_mask_cmap(), vmin=0, vmax=1, gid=name)
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#e6e6e6")
+    image = axes[3].imshow(np.ma.masked_array(panels["weights"], ~panels["combined"]), cmap=cmap, vmin=0,
+                           vmax=1, gid="weights")
+    fig.colorbar(image, ax=axes[3], fraction=0.046, pad=0.1, label="weight")
+    full, = axes[3].plot([], [], "x", color="C3", ms=9, mew=2, clip_on=False, gid="full", label="fully masked row")
+    full.set_in_layout(False)  # drawn just outside the axes; the layout need not make room for it
+    ticks = np.arange(T)
+    for ax in axes:
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
+        ax.set_xlabel("key position")
+        ax.grid(False)
+    axes[0].set_ylabel("query position")
+    from matplotlib.patches import Patch
+    fig.legend(handles=[Patch(color=COLORS["input"], label="True: may attend"),
+                        Patch(color="#e6e6e6", label="False: masked (weight exactly 0)"),
+                        *axes[3].get_lines()], loc="lower center", ncol=3, fontsize=9)
+    fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))  # room for the legend below
+    update_attention_masks(axes, q, k, length, causal, side)
+    return fig, axes
+
+
+def update_attention_masks(axes, q, k, length: int, causal: bool = True, side: str = "right") -> None:
+    """Move the artists of :func:`plot_attention_masks` to another setting (nothing is rebuilt)."""
+    panels = attention_mask_panels(q, k, length, causal, side)
+    T = panels["weights"].shape[0]
+    for ax, name in zip(axes[:3], ("padding", "causal", "combined")):
+        _gid(ax, name).set_data(panels[name].astype(float))
+    _gid(axes[3], "weights").set_data(np.ma.masked_array(panels["weights"], ~panels["combined"]))
+    rows = np.flatnonzero(panels["fully_masked"])
+    _gid(axes[3], "full").set_data(np.full(len(rows), T - 0.5 + 0.45), rows)
+    for ax, title in zip(axes, _mask_titles(length, T, causal, side, panels)):
+        ax.set_title(title, fontsize=10)

@@ -30,7 +30,7 @@ from .plots import (_views_title, plot_bptt_flow, plot_lstm_views, plot_sigmoid,
                     update_lstm_diagram, update_sigmoid_plot)
 
 __all__ = ["SigmoidExplorer", "BPTTExplorer", "ProgressDisplay", "LSTMExplorer", "GradientFlowExplorer",
-           "ClippingExplorer"]
+           "ClippingExplorer", "ScalingExplorer", "MaskExplorer"]
 
 
 class _FigureExplorer:
@@ -303,6 +303,57 @@ class LSTMExplorer(_FigureExplorer):
         self.fig.suptitle(_views_title(t, peep), fontsize=11)
 
 
+# --------------------------------------------------------------------------- notebook 08: scaling and masks
+
+class ScalingExplorer(_FigureExplorer):
+    """Why the 1/sqrt(d_k): a slider over d_k (powers of 2) moves one query's softmax weights, unscaled
+    and scaled, and the marker on the measured curves. Static twin: :func:`helpers.plots.plot_score_scaling`.
+
+    Inputs: a :class:`helpers.score_scaling.ScoreScalingProbe`; the starting d_k
+    Attributes: d_k_slider, fig, axes, widget
+    """
+
+    def __init__(self, probe, d_k: int = 64):
+        from .plots import plot_score_scaling, update_score_scaling
+        self.probe, self._update_plot = probe, update_score_scaling
+        fig, self.axes = plot_score_scaling(probe.statistics, probe.row(d_k))
+        top = int(np.log2(probe.max_d_k))
+        self.d_k_slider = widgets.FloatLogSlider(value=d_k, base=2, min=0, max=top, step=1, readout_format=".0f",
+                                                 description="d_k", continuous_update=False,
+                                                 style={"description_width": "3em"})
+        self._setup(fig, [self.d_k_slider])
+
+    def update(self) -> None:
+        d_k = min(max(int(round(self.d_k_slider.value)), 1), self.probe.max_d_k)
+        self._update_plot(self.axes, self.probe.row(d_k))
+
+
+class MaskExplorer(_FigureExplorer):
+    """Build a self-attention mask: how many real tokens (the rest is padding), pads on the right or the
+    left, with or without the causal mask; see the combined mask and the attention weights it gives.
+    Static twin: :func:`helpers.plots.plot_attention_masks`.
+
+    Inputs: q, k (T, d_k) and the starting setting (see :func:`helpers.plots.attention_mask_panels`)
+    Attributes: length_slider, causal_box, side_buttons, fig, axes, widget
+    """
+
+    def __init__(self, q, k, length: int = 5, causal: bool = True, side: str = "right"):
+        from .plots import plot_attention_masks, update_attention_masks
+        self.q, self.k, self._update_plot = q, k, update_attention_masks
+        fig, self.axes = plot_attention_masks(q, k, length, causal, side)
+        T = len(q)
+        style = {"description_width": "7em"}
+        self.length_slider = widgets.IntSlider(value=length, min=0, max=T, description="real tokens", style=style)
+        self.causal_box = widgets.Checkbox(value=causal, description="causal mask")
+        self.side_buttons = widgets.ToggleButtons(options=["right", "left"], value=side, description="pads on the",
+                                                  style=style)
+        self._setup(fig, [self.length_slider, self.causal_box, self.side_buttons])
+
+    def update(self) -> None:
+        self._update_plot(self.axes, self.q, self.k, self.length_slider.value, self.causal_box.value,
+                          self.side_buttons.value)
+
+
 # --------------------------------------------------------------------------- notebook 07: gradient clipping
 
 class ClippingExplorer(_FigureExplorer):
@@ -341,3 +392,46 @@ class ClippingExplorer(_FigureExplorer):
     def update(self) -> None:
         self._update(self.fig, self.axes, self.w0_slider.value, self.b0_slider.value, self.lr_slider.value,
                      self.threshold_slider.value)
+
+
+# --------------------------------------------------------------------------- notebook 09: the Transformer
+
+__all__ += ["LayerNormGradientExplorer"]
+
+
+class LayerNormGradientExplorer(_FigureExplorer):
+    """Post-LN against pre-LN at initialisation: a toggle for where the layer norm sits and a slider for the
+    number of encoder layers; every change runs the real forward and backward passes through the stack (the
+    weights are drawn once, by the probe) and shows each layer's gradient norms, with the other placement of the
+    layer norm (same weights) in grey.
+    Static twin: :func:`helpers.plots.plot_ln_gradient_flow`.
+
+    Inputs: a :class:`helpers.gradflow.EncoderStackProbe` (None: one drawn with make_rng(9)), the start
+    Attributes: norm_buttons, depth_slider, probe, fig, axes, widget
+    """
+
+    def __init__(self, probe=None, n_layers: int = 6, norm: str = "post"):
+        from .plots import plot_ln_gradient_flow, update_ln_gradient_flow
+        from .seeding import make_rng
+        from .gradflow import EncoderStackProbe
+        self.probe = EncoderStackProbe(make_rng(9)) if probe is None else probe
+        self._update_plot = update_ln_gradient_flow
+        fig, self.axes = plot_ln_gradient_flow(*self._measure(n_layers, norm), max_layers=self.probe.max_layers)
+        style = {"description_width": "7em"}
+        self.norm_buttons = widgets.ToggleButtons(options=[("post-LN (paper)", "post"), ("pre-LN", "pre")],
+                                                  value=norm, description="layer norm", style=style)
+        self.depth_slider = widgets.IntSlider(value=n_layers, min=1, max=self.probe.max_layers, step=1,
+                                              description="encoder layers", style=style, continuous_update=False)
+        self._setup(fig, [self.norm_buttons, self.depth_slider])
+
+    def _measure(self, n_layers, norm):
+        """The measurement for (n_layers, norm) and for the other norm; each is computed once and kept."""
+        cache = self.__dict__.setdefault("_measured", {})
+        for key in ((n_layers, "post"), (n_layers, "pre")):
+            if key not in cache:
+                cache[key] = self.probe.measure(*key)
+        return cache[n_layers, norm], cache[n_layers, "pre" if norm == "post" else "post"]
+
+    def update(self) -> None:
+        measured, reference = self._measure(self.depth_slider.value, self.norm_buttons.value)
+        self._update_plot(self.fig, self.axes, measured, reference)

@@ -1,17 +1,11 @@
 """Gradient-flow measurements (helpers.gradflow), their figure and their explorer."""
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from helpers import lstm, rnn
-from helpers.gradflow import GAMMA, GradientFlowProbe, pascanu_bound, safe_norms
+from helpers.gradflow import GAMMA, EncoderStackProbe, GradientFlowProbe, pascanu_bound, safe_norms
 from helpers.seeding import make_rng
 
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +146,24 @@ def test_gradient_flow_explorer_moves_its_artists_at_every_slider_extreme(probe)
     explorer.T_slider.value = explorer.T_slider.max
     note = next(a for a in explorer.axes[0].texts if a.get_gid() == "note").get_text()
     assert "above 1e+30" in note or "inf (overflow)" in note
+
+
+def test_encoder_stack_probe_measures_the_real_backward():
+    rng = make_rng(12)
+    probe = EncoderStackProbe(rng, d_model=8, h=2, d_ff=12, max_layers=3, T=4, N=2, vocab=5)
+    for norm in ("post", "pre"):
+        m = probe.measure(3, norm)
+        assert m.param_norms.shape == m.ffn_norms.shape == (3,) and m.input_norms.shape == (4,)
+        # the input gradient against central differences of the loss
+        def loss_of(x, norm=norm):
+            saved, probe.x = probe.x, x
+            try:
+                return probe.measure(3, norm).loss
+            finally:
+                probe.x = saved
+        from helpers.gradcheck import numerical_gradient
+        numeric = numerical_gradient(loss_of, probe.x)
+        assert abs(np.linalg.norm(numeric) - m.input_norms[0]) < 1e-7 * m.input_norms[0]
+    assert not np.allclose(probe.measure(3, "post").param_norms, probe.measure(3, "pre").param_norms)
+    with pytest.raises(ValueError, match="n_layers: expected at most max_layers = 3"):
+        probe.measure(4, "pre")

@@ -7,11 +7,6 @@ from helpers import plots
 from helpers.numerics import sigmoid
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
 
 def test_plot_sigmoid_draws_the_function():
     fig, ax = plots.plot_sigmoid(w=2.0, b=-1.0)
