@@ -56,6 +56,8 @@ for every (query, key) pair.
 """
 from __future__ import annotations
 
+import math
+
 from typing import NamedTuple
 
 import numpy as np
@@ -123,7 +125,7 @@ def attention_forward(params: dict, q, k, v, mask=None):
     if params:
         raise ValueError(f"params: scaled dot-product attention has no parameters, got keys {sorted(params)}")
     q, k, v, mask = _validate(q, k, v, mask)
-    scale = 1.0 / np.sqrt(q.shape[-1])
+    scale = 1.0 / math.sqrt(q.shape[-1])  # a Python float: keeps float32 inputs float32
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (..., Tq, Tk)
     weights = _masked_softmax(scores, mask)  # (..., Tq, Tk); fully masked rows: all 0, not NaN
     out = weights @ v  # (..., Tq, d_v)

@@ -42,6 +42,8 @@ encoder once and the decoder once per generated token (:func:`greedy_decode`).
 """
 from __future__ import annotations
 
+import math
+
 from typing import NamedTuple
 
 import numpy as np
@@ -489,7 +491,7 @@ def _check_lengths(name, lengths, n, T):
 
 def _embed(table, ids, d_model):
     """sqrt(d_model) * E[ids] + PE[:T]: (N, T) ids -> (N, T, d_model)."""
-    scale = np.sqrt(d_model)
+    scale = math.sqrt(d_model)  # a Python float: keeps float32 tables float32
     pe = positional_encoding(ids.shape[1], d_model).astype(table.dtype)  # (T, d_model)
     return table[ids] * scale + pe, float(scale)  # (N, T, d_model)
 

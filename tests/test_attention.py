@@ -2,9 +2,12 @@
 import numpy as np
 import pytest
 
-from helpers.attention import (attention_backward, attention_forward, causal_mask, fully_masked_rows,
-                               padding_mask, positional_encoding, scaled_dot_product_attention)
+from helpers.attention import (AdditiveAttentionCache, additive_attention, additive_attention_backward,
+                               additive_attention_forward, attention_backward, attention_forward, causal_mask,
+                               fully_masked_rows, init_additive_attention, padding_mask, positional_encoding,
+                               scaled_dot_product_attention)
 from helpers.gradcheck import check_gradients
+from helpers.seeding import make_rng
 
 
 def qkv(rng, lead=(2, 3), Tq=4, Tk=5, d_k=6, d_v=7):
@@ -119,10 +122,6 @@ def test_positional_encoding_is_the_paper_formula():
 
 # --------------------------------------------------------------------------- additive attention
 
-from helpers.attention import (AdditiveAttentionCache, additive_attention, additive_attention_backward,  # noqa: E402
-                               additive_attention_forward, init_additive_attention)
-
-
 def additive_inputs(rng, N=2, Tq=3, Tk=4, d_q=3, d_k=5, d_v=2, A=4):
     params = init_additive_attention(d_q, d_k, A, rng)
     return params, rng.standard_normal((N, Tq, d_q)), rng.standard_normal((N, Tk, d_k)), \
@@ -235,3 +234,11 @@ def test_additive_bad_input_is_named(rng):
         additive_attention_backward(out[0], cache)
     with pytest.raises(ValueError, match="cache: expected the AdditiveAttentionCache"):
         additive_attention_backward(out, attention_forward({}, s, s, v[:, :3])[1])
+
+
+def test_float32_stays_float32():
+    x = np.ones((2, 3, 4), np.float32)  # (N, T, d)
+    out, weights = scaled_dot_product_attention(x, x, x)
+    assert out.dtype == weights.dtype == np.float32
+    params = init_additive_attention(4, 4, 5, make_rng(0), dtype=np.float32)
+    assert additive_attention(params, x, x, x)[0].dtype == np.float32

@@ -348,3 +348,13 @@ def test_alignment_figure_draws_the_weights_with_symbol_labels(rng):
     with pytest.raises(ValueError, match=r"weights\['dot'\]: expected shape \(T, S\) = \(4, 5\)"):
         plot_alignments({"dot": dot_w}, "CAJEB", "ABCD")
     plt.close("all")
+
+
+@pytest.mark.parametrize("kind", ["none", "dot", "additive"])
+def test_float32_models_compute_in_float32(kind):
+    params = init_seq2seq(kind, 6, make_rng(1), dtype=np.float32)
+    src, _, tgt_in = make_reversal_batch(4, 3, make_rng(2))
+    logits, cache = seq2seq_forward(params, src, tgt_in)
+    assert logits.dtype == np.float32
+    grads = seq2seq_backward(np.ones_like(logits), cache)
+    assert all(grads[k].dtype == np.float32 for k in params)

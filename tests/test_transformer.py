@@ -5,6 +5,7 @@ import pytest
 from helpers import transformer as tf
 from helpers.attention import causal_mask, padding_mask, positional_encoding, scaled_dot_product_attention
 from helpers.gradcheck import check_gradients
+from helpers.seeding import make_rng
 
 N, T, S, D, H_HEADS, D_FF = 2, 4, 3, 8, 2, 12
 
@@ -266,3 +267,12 @@ def test_transformer_bad_input_is_named(rng):
     logits, cache = fwd(params, src, tgt_in, H_HEADS)
     with pytest.raises(ValueError, match=r"dlogits: expected shape \(N, T_tgt, tgt_vocab\) = \(2, 4, 6\)"):
         tf.transformer_backward(logits[..., :3], cache)
+
+
+def test_float32_parameters_give_float32_logits_and_gradients():
+    params = {k: v.astype(np.float32) for k, v in tf.init_transformer(7, 6, 8, 2, 12, 1, make_rng(5)).items()}
+    src, tgt_in = np.array([[1, 2, 3], [4, 5, 0]]), np.array([[1, 2], [3, 0]])
+    logits, cache = tf.transformer_forward(params, src, tgt_in, 2, np.array([3, 2]), np.array([2, 1]))
+    assert logits.dtype == np.float32
+    grads = tf.transformer_backward(np.ones_like(logits), cache)
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
