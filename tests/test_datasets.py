@@ -10,7 +10,7 @@ from helpers.datasets import (DATA_DIR, load_seattle_daily_weather,
 
 def test_shipped_files_match_their_checksums():
     listed = [line.split()[1] for line in (DATA_DIR / "SHA256SUMS").read_text().splitlines()]
-    assert sorted(listed) == sorted(p.name for p in DATA_DIR.glob("*.csv"))
+    assert sorted(listed) == sorted(p.name for p in [*DATA_DIR.glob("*.csv"), *DATA_DIR.glob("*.tsv")])
     for name in listed:
         assert verify_checksum(DATA_DIR / name) == sha256_of(DATA_DIR / name)
 

@@ -88,7 +88,7 @@ LAYER = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment"
          "dense": 2, "conv": 2, "rnn": 2, "lstm": 2, "losses": 2, "scalar_rnn": 2, "attention": 2,
          "transformer": 2,
          "datasets": 3, "optim": 3, "tasks": 3, "gradflow": 3, "seq2seq": 3, "score_scaling": 3,
-         "plots": 4, "widgets": 4}
+         "translation": 3, "plots": 4, "widgets": 4}
 MODULES = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if p.stem != "__init__")
 LAYERS_1_TO_3 = ["helpers"] + [f"helpers.{m}" for m in MODULES if LAYER.get(m, 4) <= 3]
 

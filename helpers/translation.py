@@ -1,0 +1,296 @@
+"""A toy translator: English number words to German ones, with the Transformer of helpers.transformer.
+
+The data (data/number_words_en_de.tsv, made by data/make_number_words.py): every number from 0 to 9,999 in
+American English words ("three hundred forty-one") and in German ("dreihunderteinundvierzig"), split by
+number into train (8,000), validation (1,000) and test (1,000), so that no test number is seen in training.
+
+Tokens
+------
+English: the words, with the hyphen of "forty-one" as a space: "three hundred forty one" (30 word types).
+German: one word per number, cut into the pieces it is built from ("morphemes"), longest match first:
+"drei hundert ein und vierzig". The 32 pieces (:data:`DE_PIECES`) are the units and teens ("eins" at the
+end of a number, "ein" before "und", "hundert" or "tausend"), the tens, "hundert", "tausend" and "und".
+Both vocabularies start with three special tokens: <pad> = 0 (fills short sequences up to the batch's
+length), <bos> = 1 (begins every decoder input), <eos> = 2 (ends every target). Characters would work too,
+but a German number would then be up to 42 tokens instead of at most 8 (see notebook 10).
+
+Training (:func:`train_translator`): the encoder-decoder of :func:`helpers.transformer.init_transformer`,
+teacher forcing (the decoder reads <bos> + the target and must predict the target + <eos>), the
+cross-entropy of the real target tokens (padding left out) with optional label smoothing (Szegedy et al.
+2016, used by Vaswani et al. 2017 with eps = 0.1):
+
+    loss = mean over real tokens of  -( (1 - eps) log p_y + (eps / K) sum_k log p_k )
+    dloss/dlogits = (softmax(logits) - ((1 - eps) onehot(y) + eps / K)) / (number of real tokens)
+
+and Adam (beta2 = 0.98, eps = 1e-9 as in the paper) with the learning rate of helpers.optim.transformer_lr,
+multiplied by ``lr_scale``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import transformer as tf
+from .datasets import DATA_DIR, verify_checksum
+from .numerics import log_softmax
+from .optim import adam_init, adam_step, transformer_lr
+from .seeding import check_rng
+
+__all__ = ["SPECIALS", "PAD", "BOS", "EOS", "DE_PIECES", "EN_WORDS", "EN_VOCAB", "DE_VOCAB", "NumberWords",
+           "load_number_words", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
+           "decode_german", "Batch", "make_batch", "smoothed_cross_entropy", "TranslatorResult",
+           "train_translator", "translate", "exact_match", "attention_maps"]
+
+SPECIALS = ("<pad>", "<bos>", "<eos>")
+PAD, BOS, EOS = 0, 1, 2
+EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+            "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+            "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand")
+DE_PIECES = ("null", "eins", "ein", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf",
+             "zwölf", "dreizehn", "vierzehn", "fünfzehn", "sechzehn", "siebzehn", "achtzehn", "neunzehn", "zwanzig",
+             "dreißig", "vierzig", "fünfzig", "sechzig", "siebzig", "achtzig", "neunzig", "hundert", "tausend", "und")
+EN_VOCAB = SPECIALS + EN_WORDS
+DE_VOCAB = SPECIALS + DE_PIECES
+_EN_ID = {w: i for i, w in enumerate(EN_VOCAB)}
+_DE_ID = {w: i for i, w in enumerate(DE_VOCAB)}
+_DE_LONGEST_FIRST = sorted(DE_PIECES, key=len, reverse=True)
+FILE_NAME = "number_words_en_de.tsv"
+SPLITS = ("train", "validation", "test")
+
+
+# --------------------------------------------------------------------------- data and tokens
+
+@dataclass
+class NumberWords:
+    """The pairs of one split: numbers (n,), english and german (lists of n strings)."""
+
+    numbers: np.ndarray
+    english: list
+    german: list
+
+
+def load_number_words(data_dir=None) -> dict:
+    """{"train", "validation", "test": NumberWords}, read from the checksummed TSV file in ``data/``."""
+    path = Path(data_dir or DATA_DIR) / FILE_NAME
+    verify_checksum(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if lines[0].split("\t") != ["number", "english", "german", "split"]:
+        raise ValueError(f"{path.name}: unexpected header {lines[0]!r}")
+    parts = {name: ([], [], []) for name in SPLITS}
+    for line in lines[1:]:
+        number, english, german, split = line.split("\t")
+        parts[split][0].append(int(number))
+        parts[split][1].append(english)
+        parts[split][2].append(german)
+    return {name: NumberWords(np.array(n), e, g) for name, (n, e, g) in parts.items()}
+
+
+def tokenize_english(text: str) -> list:
+    """"three hundred forty-one" -> ["three", "hundred", "forty", "one"]."""
+    words = text.replace("-", " ").split()
+    unknown = [w for w in words if w not in _EN_ID]
+    if not words or unknown:
+        raise ValueError(f"text: expected English number words from {EN_WORDS[0]!r} to {EN_WORDS[-1]!r}, "
+                         f"got {text!r}" + (f" (unknown: {unknown})" if unknown else ""))
+    return words
+
+
+def tokenize_german(word: str) -> list:
+    """"dreihunderteinundvierzig" -> ["drei", "hundert", "ein", "und", "vierzig"] (longest piece first)."""
+    pieces, i = [], 0
+    while i < len(word):
+        piece = next((p for p in _DE_LONGEST_FIRST if word.startswith(p, i)), None)
+        if piece is None:
+            raise ValueError(f"word: cannot cut {word!r} into German number pieces (stuck at {word[i:]!r})")
+        pieces.append(piece)
+        i += len(piece)
+    if not pieces:
+        raise ValueError("word: expected a German number word, got ''")
+    return pieces
+
+
+def encode_english(texts) -> tuple:
+    """Token ids of English sentences, padded with <pad>: (src (N, T_src) int, lengths (N,) int)."""
+    tokens = [[_EN_ID[w] for w in tokenize_english(t)] for t in texts]
+    return _pad(tokens)
+
+
+def encode_german(words) -> tuple:
+    """Decoder input and target of German words: tgt_in = <bos> + pieces, tgt_out = pieces + <eos>, both
+    padded: (tgt_in (N, T), tgt_out (N, T), lengths (N,)), T = the longest length + 1."""
+    tokens = [[_DE_ID[p] for p in tokenize_german(w)] for w in words]
+    tgt_in, lengths = _pad([[BOS] + t for t in tokens])
+    tgt_out, _ = _pad([t + [EOS] for t in tokens])
+    return tgt_in, tgt_out, lengths
+
+
+def _pad(sequences) -> tuple:
+    lengths = np.array([len(s) for s in sequences])  # (N,)
+    ids = np.full((len(sequences), lengths.max()), PAD, dtype=np.int64)  # (N, T)
+    for n, s in enumerate(sequences):
+        ids[n, :len(s)] = s
+    return ids, lengths
+
+
+def decode_german(ids) -> str:
+    """Token ids up to the first <eos> -> the German word (pieces joined without spaces)."""
+    pieces = []
+    for i in np.asarray(ids).tolist():
+        if i == EOS:
+            break
+        if i in (PAD, BOS):
+            continue
+        pieces.append(DE_VOCAB[i])
+    return "".join(pieces)
+
+
+@dataclass
+class Batch:
+    """One batch of encoded pairs (see :func:`make_batch`)."""
+
+    src: np.ndarray          # (N, T_src) English token ids, padded
+    src_lengths: np.ndarray  # (N,)
+    tgt_in: np.ndarray       # (N, T_tgt) <bos> + German pieces, padded
+    tgt_out: np.ndarray      # (N, T_tgt) German pieces + <eos>, padded
+    tgt_lengths: np.ndarray  # (N,)
+
+
+def make_batch(data: NumberWords, index=None) -> Batch:
+    """Encode the pairs ``data[index]`` (all of them with index None), padded to their own longest length."""
+    index = np.arange(len(data.numbers)) if index is None else np.asarray(index)
+    src, src_lengths = encode_english([data.english[i] for i in index])
+    tgt_in, tgt_out, tgt_lengths = encode_german([data.german[i] for i in index])
+    return Batch(src, src_lengths, tgt_in, tgt_out, tgt_lengths)
+
+
+# --------------------------------------------------------------------------- loss
+
+def smoothed_cross_entropy(logits, targets, lengths, smoothing: float = 0.0):
+    """Cross-entropy of the real target tokens, with label smoothing, and its gradient.
+
+    Inputs:  logits (N, T, K); targets (N, T) int; lengths (N,): positions t < lengths[n] are real;
+             smoothing: eps in [0, 1)
+    Returns: loss (float, mean over real tokens); dlogits (N, T, K), 0 at padded positions
+    """
+    logits = np.asarray(logits)
+    targets = np.asarray(targets)
+    lengths = np.asarray(lengths)
+    if logits.ndim != 3 or logits.dtype.kind != "f":
+        raise ValueError(f"logits: expected a float array (N, T, K), got shape {logits.shape}")
+    N, T, K = logits.shape
+    if targets.shape != (N, T) or targets.dtype.kind not in "iu":
+        raise ValueError(f"targets: expected integer ids of shape (N, T) = {(N, T)}, got {targets.shape}")
+    if lengths.shape != (N,) or lengths.dtype.kind not in "iu" or np.any(lengths < 1) or np.any(lengths > T):
+        raise ValueError(f"lengths: expected N = {N} ints in [1, T = {T}], got {lengths!r}")
+    if not 0.0 <= smoothing < 1.0:
+        raise ValueError(f"smoothing: expected a number in [0, 1), got {smoothing!r}")
+    real = np.arange(T)[None, :] < lengths[:, None]  # (N, T)
+    if np.any(targets[real] < 0) or np.any(targets[real] >= K):
+        raise ValueError(f"targets: expected ids in [0, {K}) at the real positions")
+    safe = np.where(real, targets, 0)  # (N, T): padded positions point anywhere, they are masked below
+    logp = log_softmax(logits)  # (N, T, K)
+    picked = np.take_along_axis(logp, safe[..., None], axis=-1)[..., 0]  # (N, T)
+    per_token = -(1.0 - smoothing) * picked - smoothing * logp.mean(axis=-1)  # (N, T)
+    count = real.sum()
+    loss = float(per_token[real].sum() / count)
+    target_dist = np.full(logits.shape, smoothing / K, dtype=logits.dtype)  # (N, T, K)
+    np.put_along_axis(target_dist, safe[..., None], 1.0 - smoothing + smoothing / K, axis=-1)
+    dlogits = (np.exp(logp) - target_dist) * (real[..., None] / count)  # (N, T, K)
+    return loss, dlogits.astype(logits.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------- training and use
+
+@dataclass
+class TranslatorResult:
+    """What :func:`train_translator` returns. ``history`` holds (step, seconds, validation exact match)."""
+
+    params: dict
+    config: dict
+    loss: np.ndarray = field(repr=False)
+    history: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    return int(value)
+
+
+def train_translator(data: dict, rng: np.random.Generator, steps: int = 1500, batch: int = 64, d_model: int = 64,
+                     h: int = 4, d_ff: int = 128, n_layers: int = 2, warmup: int = 400, lr_scale: float = 0.5,
+                     smoothing: float = 0.1, norm: str = "pre", dtype=np.float32, eval_every: int = 250,
+                     eval_size: int = 500, progress: Callable | None = None) -> TranslatorResult:
+    """Train the encoder-decoder on data["train"]; score exact match on (part of) data["validation"].
+
+    Inputs: data from :func:`load_number_words`; rng; the sizes of the model and of training; ``progress``:
+            an optional callable ``progress(step, loss=..., val_exact=...)`` called every ``eval_every`` steps
+    Returns: TranslatorResult (its config holds every setting, so that :func:`translate` can use the model)
+    """
+    check_rng(rng)
+    for name, value in (("steps", steps), ("batch", batch), ("eval_every", eval_every), ("eval_size", eval_size)):
+        _positive_int(name, value)
+    if progress is not None and not callable(progress):
+        raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
+    config = dict(d_model=d_model, h=h, d_ff=d_ff, n_layers=n_layers, norm=norm, steps=steps, batch=batch,
+                  warmup=warmup, lr_scale=lr_scale, smoothing=smoothing, dtype=np.dtype(dtype).name)
+    init_rng, batch_rng = (np.random.default_rng(s) for s in rng.integers(0, 2 ** 63, size=2))
+    params = tf.init_transformer(len(EN_VOCAB), len(DE_VOCAB), d_model, h, d_ff, n_layers, init_rng, norm=norm)
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    state = adam_init(params)
+    train, val = data["train"], data["validation"]
+    val_part = NumberWords(val.numbers[:eval_size], val.english[:eval_size], val.german[:eval_size])
+    losses = np.empty(steps)  # (steps,)
+    history = []
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        b = make_batch(train, batch_rng.integers(0, len(train.numbers), size=batch))
+        logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, h, b.src_lengths, b.tgt_lengths, norm)
+        loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, smoothing)
+        grads = tf.transformer_backward(dlogits, cache)
+        lr = lr_scale * transformer_lr(step, d_model, warmup)
+        params, state = adam_step(params, grads, state, lr=lr, beta2=0.98, eps=1e-9)
+        losses[step - 1] = loss
+        if step % eval_every == 0 or step == steps:
+            accuracy = exact_match(translate(params, config, val_part.english), val_part.german)
+            history.append((step, time.perf_counter() - start, accuracy))
+            if progress is not None:
+                progress(step, loss=float(losses[max(0, step - eval_every):step].mean()), val_exact=accuracy)
+    return TranslatorResult(params, config, losses, history, time.perf_counter() - start)
+
+
+def translate(params: dict, config: dict, english, max_len: int = 10) -> list:
+    """Greedy translation of English number words: a list of German words."""
+    src, src_lengths = encode_english(english)
+    out = tf.greedy_decode(params, src, config["h"], BOS, max_len, eos=EOS, src_lengths=src_lengths,
+                           norm=config["norm"])  # (N, max_len)
+    return [decode_german(row) for row in out]
+
+
+def exact_match(predicted, expected) -> float:
+    """The fraction of predictions equal to the expected strings."""
+    if len(predicted) != len(expected):
+        raise ValueError(f"predicted: expected {len(expected)} strings, got {len(predicted)}")
+    return float(np.mean([p == e for p, e in zip(predicted, expected)]))
+
+
+def attention_maps(params: dict, config: dict, english: str, german: str) -> dict:
+    """The attention weights of one pair, with the decoder reading <bos> + the German pieces.
+
+    Returns: {"source": English tokens, "target": German pieces + "<eos>" (what each decoder position predicts),
+              "decoder_input": "<bos>" + pieces, "encoder": [per layer (h, T_src, T_src)],
+              "decoder": [per layer (h, T_tgt, T_tgt)], "cross": [per layer (h, T_tgt, T_src)]}
+    """
+    src, src_lengths = encode_english([english])
+    tgt_in, tgt_out, tgt_lengths = encode_german([german])
+    _, cache = tf.transformer_forward(params, src, tgt_in, config["h"], src_lengths, tgt_lengths, config["norm"])
+    pieces = tokenize_german(german)
+    return {"source": tokenize_english(english), "target": pieces + ["<eos>"], "decoder_input": ["<bos>"] + pieces,
+            "encoder": [c.caches["attn"].attention.weights[0] for c in cache.encoder.layer_caches],
+            "decoder": [c.caches["self"].attention.weights[0] for c in cache.decoder.layer_caches],
+            "cross": [c.caches["cross"].attention.weights[0] for c in cache.decoder.layer_caches]}
