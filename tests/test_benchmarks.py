@@ -30,3 +30,18 @@ def test_widget_benchmark_runs():
     for name in explorers:
         pattern = rf"{name}\s+\d+\.\d ms  \(update\s+\d+\.\d ms, render\s+\d+\.\d ms\)  (under|OVER) the 50 ms goal"
         assert any(re.match(pattern, line) for line in proc.stdout.splitlines()), proc.stdout
+
+
+def test_translator_benchmark_runs():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_translator.py"), "--repeats", "1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Transformer training step"), proc.stdout
+    assert any(re.match(r"\s*float32: helpers\.transformer\s+\d+\.\d+ ms", line) for line in lines), proc.stdout
+    from helpers.seeding import make_rng
+    from helpers.transformer import init_transformer
+    from helpers.translation import DE_VOCAB, EN_VOCAB
+    params = init_transformer(len(EN_VOCAB), len(DE_VOCAB), 64, 4, 128, 2, make_rng(0), norm="pre")
+    expected = f"parameters: helpers.transformer {sum(v.size for v in params.values()):,}"
+    assert any(line.startswith(expected) for line in lines), proc.stdout
