@@ -7,8 +7,8 @@ each timed run is the work one slider move causes: ``explorer.update()`` (the co
 the existing artists) and ``explorer.render_png()``, the PNG the image widget sends to the browser (the
 cached background plus the artists that changed; see helpers/widgets.py). Prints the median per explorer and whether it is under the 50 ms goal for a slider that feels live.
 
-To add an explorer: add a row to EXPLORERS — (name, a function building it, the slider's attribute name, two
-slider values to alternate between).
+To add an explorer: add a row to EXPLORERS — (name, a function building it, the attribute name of its main
+control (a slider, or the number box of the translation explorer), two values to alternate between).
 """
 from __future__ import annotations
 
@@ -100,7 +100,13 @@ def layer_norm_gradient_explorer():
     return LayerNormGradientExplorer()
 
 
-# (name, constructor, slider attribute, two values the slider alternates between)
+def translation_explorer():
+    """As built with no arguments: an untrained model (d_model 64, 4 heads, 2 + 2 layers), number 341."""
+    from helpers.widgets import TranslationExplorer
+    return TranslationExplorer()
+
+
+# (name, constructor, control attribute, two values the control alternates between)
 EXPLORERS = [
     ("SigmoidExplorer", sigmoid_explorer, "w_slider", (1.0, 2.0)),
     ("BPTTExplorer", bptt_explorer, "t_slider", (1, 3)),
@@ -110,6 +116,7 @@ EXPLORERS = [
     ("ScalingExplorer", scaling_explorer, "d_k_slider", (64.0, 512.0)),
     ("MaskExplorer", mask_explorer, "length_slider", (5, 3)),
     ("LayerNormGradientExplorer", layer_norm_gradient_explorer, "depth_slider", (3, 12)),
+    ("TranslationExplorer", translation_explorer, "number_box", ("7021", "96")),
 ]
 
 
