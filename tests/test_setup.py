@@ -126,3 +126,14 @@ def test_environment_report_names_no_machine_path():
     report = environment_report()
     assert str(ROOT) not in report and "/" not in report.splitlines()[0]
     assert report.splitlines()[0].startswith("Python ")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_are_stored_executed_in_order(path):
+    """nbval compares stored outputs, so a notebook stored without them would pass while checking nothing."""
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    counts = [cell.get("execution_count") for cell in nb.cells if cell.cell_type == "code"]
+    assert counts and None not in counts, f"{path.name}: code cells without an execution count (not executed?)"
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: not run top to bottom in one kernel: {counts}"
+    assert any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), f"{path.name}: no outputs"
