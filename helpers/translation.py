@@ -12,7 +12,7 @@ German: one word per number, cut into the pieces it is built from ("morphemes"),
 end of a number, "ein" before "und", "hundert" or "tausend"), the tens, "hundert", "tausend" and "und".
 Both vocabularies start with three special tokens: <pad> = 0 (fills short sequences up to the batch's
 length), <bos> = 1 (begins every decoder input), <eos> = 2 (ends every target). Characters would work too,
-but a German number would then be up to 42 tokens instead of at most 8 (see notebook 10).
+but a German number would then be up to 42 tokens instead of at most 7 pieces (8 with <eos>; see notebook 10).
 
 Training (:func:`train_translator`): the encoder-decoder of :func:`helpers.transformer.init_transformer`,
 teacher forcing (the decoder reads <bos> + the target and must predict the target + <eos>), the
@@ -43,7 +43,7 @@ from .seeding import check_rng
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "DE_PIECES", "EN_WORDS", "EN_VOCAB", "DE_VOCAB", "NumberWords",
            "load_number_words", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
            "decode_german", "Batch", "make_batch", "smoothed_cross_entropy", "TranslatorResult",
-           "train_translator", "translate", "exact_match", "attention_maps"]
+           "train_translator", "translate", "exact_match", "attention_maps", "head_scores"]
 
 SPECIALS = ("<pad>", "<bos>", "<eos>")
 PAD, BOS, EOS = 0, 1, 2
@@ -294,3 +294,38 @@ def attention_maps(params: dict, config: dict, english: str, german: str) -> dic
             "encoder": [c.caches["attn"].attention.weights[0] for c in cache.encoder.layer_caches],
             "decoder": [c.caches["self"].attention.weights[0] for c in cache.decoder.layer_caches],
             "cross": [c.caches["cross"].attention.weights[0] for c in cache.decoder.layer_caches]}
+
+
+def head_scores(params: dict, config: dict, data: NumberWords) -> dict:
+    """Where each cross-attention head looks when the German says units before tens, over many numbers.
+
+    Uses the numbers of ``data`` whose last two digits have units and tens (21-99 without the round tens,
+    e.g. 341: English "... forty one", German "... ein und vierzig"), teacher-forced as in
+    :func:`attention_maps`. With S English words and u the decoder position that predicts the German units
+    piece ("ein"; the tens piece "vierzig" is predicted at u + 2), per layer l and head j:
+
+        units[n, l, j]         = cross weight of row u     on word S - 1 (the units word, "one")
+        tens[n, l, j]          = cross weight of row u + 2 on word S - 2 (the tens word, "forty")
+        units_on_tens[n, l, j] = cross weight of row u     on word S - 2 (what a left-to-right head would read)
+
+    Returns: {"numbers": (M,), "units": (M, n_layers, h), "tens": (M, n_layers, h),
+              "units_on_tens": (M, n_layers, h)}
+    """
+    if not isinstance(data, NumberWords):
+        raise ValueError(f"data: expected a NumberWords split, got {type(data).__name__}")
+    numbers = np.asarray(data.numbers)  # (n,)
+    index = np.flatnonzero((numbers % 100 > 20) & (numbers % 10 != 0))  # (M,)
+    if len(index) == 0:
+        raise ValueError("data: expected at least one number whose last two digits have units and tens (21-99, "
+                         "not a round ten)")
+    b = make_batch(data, index)
+    _, cache = tf.transformer_forward(params, b.src, b.tgt_in, config["h"], b.src_lengths, b.tgt_lengths,
+                                      config["norm"])
+    rows = np.arange(len(index))  # (M,)
+    u = np.argmax(b.tgt_out == _DE_ID["und"], axis=1) - 1  # (M,): the row predicting the units piece
+    S = b.src_lengths  # (M,)
+    cross = [c.caches["cross"].attention.weights for c in cache.decoder.layer_caches]  # per layer (M, h, T_tgt, T_src)
+    units = np.stack([w[rows, :, u, S - 1] for w in cross], axis=1)  # (M, n_layers, h)
+    tens = np.stack([w[rows, :, u + 2, S - 2] for w in cross], axis=1)  # (M, n_layers, h)
+    units_on_tens = np.stack([w[rows, :, u, S - 2] for w in cross], axis=1)  # (M, n_layers, h)
+    return {"numbers": numbers[index], "units": units, "tens": tens, "units_on_tens": units_on_tens}

@@ -167,3 +167,29 @@ def test_train_translator_bad_input(data):
         tr.train_translator(data, 0)
     with pytest.raises(ValueError, match="progress"):
         tr.train_translator(data, make_rng(0), steps=1, progress="yes")
+
+
+def test_head_scores_read_the_units_and_tens_cells_of_attention_maps(data):
+    result = tr.train_translator(data, make_rng(5), steps=2, batch=4, d_model=8, h=2, d_ff=8, n_layers=2,
+                                 eval_every=2, eval_size=2)
+    part = tr.NumberWords(np.array([7, 40, 41, 341, 1815, 7099]), [], [])
+    lookup = {int(n): (e, g) for s in data.values() for n, e, g in zip(s.numbers, s.english, s.german)}
+    part.english = [lookup[n][0] for n in part.numbers]
+    part.german = [lookup[n][1] for n in part.numbers]
+    scores = tr.head_scores(result.params, result.config, part)
+    np.testing.assert_array_equal(scores["numbers"], [41, 341, 7099])  # only units-and-tens numbers
+    for key in ("units", "tens", "units_on_tens"):
+        assert scores[key].shape == (3, 2, 2)
+    for k, n in enumerate(scores["numbers"]):  # the same cells, one number at a time
+        maps = tr.attention_maps(result.params, result.config, *lookup[int(n)])
+        S, u = len(maps["source"]), maps["target"].index("und") - 1
+        for layer in range(2):
+            np.testing.assert_allclose(scores["units"][k, layer], maps["cross"][layer][:, u, S - 1], rtol=1e-5)
+            np.testing.assert_allclose(scores["tens"][k, layer], maps["cross"][layer][:, u + 2, S - 2], rtol=1e-5)
+            np.testing.assert_allclose(scores["units_on_tens"][k, layer], maps["cross"][layer][:, u, S - 2],
+                                       rtol=1e-5)
+    with pytest.raises(ValueError, match="data"):
+        tr.head_scores(result.params, result.config, tr.NumberWords(np.array([7, 40]), ["seven", "forty"],
+                                                                    ["sieben", "vierzig"]))
+    with pytest.raises(ValueError, match="data"):
+        tr.head_scores(result.params, result.config, {"numbers": [41]})
