@@ -42,6 +42,7 @@ import numpy as np
 from . import lstm, rnn
 from .losses import softmax_cross_entropy
 from .seeding import check_rng
+from .shapes import check_int
 from .transformer import (encoder_layer_backward, encoder_layer_forward, init_encoder_layer, init_layer_norm,
                           layer_norm_backward, layer_norm_forward)
 
@@ -196,11 +197,6 @@ class GradientFlowProbe:
 
 # --------------------------------------------------------------------------- through the depth of a Transformer (notebook 09)
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-
-
 class StackGradients(NamedTuple):
     """The gradients of one loss through a stack of n encoder layers at initialisation (one measurement)."""
 
@@ -229,7 +225,7 @@ class EncoderStackProbe:
         check_rng(rng)
         for name, value in (("d_model", d_model), ("h", h), ("d_ff", d_ff), ("max_layers", max_layers), ("T", T),
                             ("N", N), ("vocab", vocab)):
-            _positive_int(name, value)
+            check_int(name, value)
         self.h, self.max_layers = h, max_layers
         self.layers = [init_encoder_layer(d_model, h, d_ff, rng) for _ in range(max_layers)]
         self.x = rng.standard_normal((N, T, d_model))  # (N, T, d_model)
@@ -241,7 +237,7 @@ class EncoderStackProbe:
         """One forward and backward pass through the first n_layers layers."""
         if norm not in ("post", "pre"):
             raise ValueError(f"norm: expected 'post' or 'pre', got {norm!r}")
-        _positive_int("n_layers", n_layers)
+        check_int("n_layers", n_layers)
         if n_layers > self.max_layers:
             raise ValueError(f"n_layers: expected at most max_layers = {self.max_layers}, got {n_layers}")
         x, caches = self.x, []

@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .seeding import check_rng
-from .shapes import check_array, check_params
+from .shapes import check_array, check_int, check_params
 
 __all__ = [
     "init_params", "step_forward", "step_backward", "forward", "backward", "truncated_backward",
@@ -51,11 +51,6 @@ def _check_float_dtype(dtype):
         raise ValueError(f"dtype: expected a real floating-point dtype such as np.float64, got {np.dtype(dtype)}")
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-
-
 def init_params(input_size: int, hidden_size: int, rng: np.random.Generator,
                 weight_scale: float = 1.0, dtype=np.float64) -> dict:
     """Random RNN core parameters: U ~ N(0, 1/D), W ~ N(0, weight_scale^2 / H), b = 0.
@@ -67,8 +62,8 @@ def init_params(input_size: int, hidden_size: int, rng: np.random.Generator,
     Returns: {"U": (H, D), "W": (H, H), "b": (H,)}
     """
     check_rng(rng)
-    _positive_int("input_size", input_size)
-    _positive_int("hidden_size", hidden_size)
+    check_int("input_size", input_size)
+    check_int("hidden_size", hidden_size)
     _check_float_dtype(dtype)
     if not (np.isfinite(weight_scale) and weight_scale >= 0):
         raise ValueError(f"weight_scale: expected a finite non-negative number, got {weight_scale!r}")
@@ -286,7 +281,7 @@ def truncated_backward(dh, cache: RNNCache, k: int):
     Returns: dx (T, N, D); dh0 (N, H); grads — the truncated gradient, same layout as :func:`backward`
     """
     dh = _check_dh(dh, cache)
-    _positive_int("k", k)
+    check_int("k", k)
     T = dh.shape[0]
     W = cache.W
     deriv = _activation_derivative(cache)  # (T, N, H)
@@ -349,8 +344,8 @@ def init_output_params(hidden_size: int, output_size: int, rng: np.random.Genera
                        dtype=np.float64) -> dict:
     """Output layer parameters: V ~ N(0, 1/H), c = 0. Returns {"V": (K, H), "c": (K,)}."""
     check_rng(rng)
-    _positive_int("hidden_size", hidden_size)
-    _positive_int("output_size", output_size)
+    check_int("hidden_size", hidden_size)
+    check_int("output_size", output_size)
     V = rng.standard_normal((output_size, hidden_size)) / np.sqrt(hidden_size)  # (K, H)
     return {"V": V.astype(dtype), "c": np.zeros(output_size, dtype=dtype)}
 

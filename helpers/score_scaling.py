@@ -34,6 +34,7 @@ import numpy as np
 
 from .numerics import softmax
 from .seeding import check_rng
+from .shapes import check_int
 
 __all__ = ["ScoreScalingProbe", "ScoreStatistics", "ScoreRow", "softmax_jacobian_norm"]
 
@@ -66,12 +67,6 @@ class ScoreRow(NamedTuple):
     weights_scaled: np.ndarray     # (n_keys,): softmax(q . k_j / sqrt(d_k))
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return int(value)
-
-
 class ScoreScalingProbe:
     """Random queries and keys with unit-variance components, drawn once.
 
@@ -83,13 +78,13 @@ class ScoreScalingProbe:
 
     def __init__(self, rng: np.random.Generator, n_keys: int = 8, max_d_k: int = 1024, samples: int = 400):
         rng = check_rng(rng)
-        self.n_keys = _positive_int("n_keys", n_keys)
-        self.max_d_k = _positive_int("max_d_k", max_d_k)
+        self.n_keys = check_int("n_keys", n_keys)
+        self.max_d_k = check_int("max_d_k", max_d_k)
         if self.max_d_k & (self.max_d_k - 1):
             raise ValueError(f"max_d_k: expected a power of 2, got {max_d_k}")
         if self.n_keys < 2:
             raise ValueError(f"n_keys: expected at least 2 keys to share the weight, got {n_keys}")
-        samples = _positive_int("samples", samples)
+        samples = check_int("samples", samples)
         self.q = rng.standard_normal((samples, self.max_d_k))  # (S, max_d_k): row 0 is the example of row()
         self.k = rng.standard_normal((samples, self.n_keys, self.max_d_k))  # (S, n_keys, max_d_k)
         # scores for every d_k at once: the running sum over components of q_m k_jm
@@ -99,7 +94,7 @@ class ScoreScalingProbe:
 
     def scores(self, d_k: int) -> np.ndarray:
         """(samples, n_keys) unscaled scores q . k_j using the first d_k components."""
-        d_k = _positive_int("d_k", d_k)
+        d_k = check_int("d_k", d_k)
         if d_k > self.max_d_k:
             raise ValueError(f"d_k: expected at most max_d_k = {self.max_d_k}, got {d_k}")
         return self._cumulative[:, :, d_k - 1]

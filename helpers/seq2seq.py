@@ -86,7 +86,7 @@ from .attention import (additive_attention_backward, additive_attention_forward,
 from .losses import softmax_cross_entropy
 from .optim import adam_init, adam_step, clip_grad_norm
 from .seeding import check_rng
-from .shapes import check_array, check_params
+from .shapes import check_array, check_int, check_params
 
 __all__ = ["SYMBOLS", "BOS", "VOCAB", "BOS_ID", "ATTENTION_KINDS", "SCORE_INIT_GAIN", "encode", "decode", "one_hot",
            "make_reversal_batch", "init_seq2seq", "attention_of", "seq2seq_forward", "seq2seq_backward",
@@ -99,12 +99,6 @@ BOS_ID = len(SYMBOLS)
 ATTENTION_KINDS = ("none", "dot", "additive")
 SCORE_INIT_GAIN = 4.0         # W_a, U_a start this much larger than init_additive_attention's N(0, 1/H)
 _LSTM_KEYS = tuple(f"{w}_{g}" for w in ("W", "R", "b") for g in lstm.GATES)
-
-
-def _positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_kind(attention):
@@ -150,8 +144,8 @@ def make_reversal_batch(length: int, N: int, rng: np.random.Generator):
     Inputs:  length L >= 1; N >= 1 sequences; rng
     Returns: src (L, N), tgt (L, N) with tgt[t] = src[L-1-t], tgt_in (L, N) = BOS then tgt[:-1]; int64
     """
-    L = _positive_int("length", length)
-    N = _positive_int("N", N)
+    L = check_int("length", length)
+    N = check_int("N", N)
     check_rng(rng)
     src = rng.integers(0, len(SYMBOLS), size=(L, N))  # (L, N)
     tgt = src[::-1].copy()  # (L, N)
@@ -179,9 +173,9 @@ def init_seq2seq(attention: str, hidden: int, rng: np.random.Generator, context_
     Returns: dict of arrays
     """
     _check_kind(attention)
-    H = _positive_int("hidden", hidden)
-    C = H if context_size is None else _positive_int("context_size", context_size)
-    A = H if score_size is None else _positive_int("score_size", score_size)
+    H = check_int("hidden", hidden)
+    C = H if context_size is None else check_int("context_size", context_size)
+    A = H if score_size is None else check_int("score_size", score_size)
     check_rng(rng)
     V, K = len(VOCAB), len(SYMBOLS)
     params = {}
@@ -364,7 +358,7 @@ def greedy_decode(params: dict, src, length: int | None = None):
     """
     attention, dims = _validate(params)
     src = _check_ids("src", src, ("S", "N"), dims)
-    T = src.shape[0] if length is None else _positive_int("length", length)
+    T = src.shape[0] if length is None else check_int("length", length)
     N = src.shape[1]
     dtype = params["W_out"].dtype
     h, enc_cache = lstm.forward(_cell(params, "enc_"), one_hot(src, dtype))  # (S, N, H)
@@ -392,8 +386,8 @@ def evaluate_by_length(params: dict, lengths, n_per_length: int, rng: np.random.
     Returns: exact (len(lengths),) fraction of sequences with every symbol right;
              token (len(lengths),) fraction of symbols right
     """
-    lengths = [_positive_int("lengths", L) for L in np.atleast_1d(lengths).tolist()]
-    n = _positive_int("n_per_length", n_per_length)
+    lengths = [check_int("lengths", L) for L in np.atleast_1d(lengths).tolist()]
+    n = check_int("n_per_length", n_per_length)
     check_rng(rng)
     exact, token = np.empty(len(lengths)), np.empty(len(lengths))
     for i, L in enumerate(lengths):
@@ -464,15 +458,15 @@ def train_seq2seq(attention: str, rng: np.random.Generator, steps: int = 1000, b
     """
     _check_kind(attention)
     check_rng(rng)
-    steps = _positive_int("steps", steps)
-    batch = _positive_int("batch", batch)
-    hidden = _positive_int("hidden", hidden)
-    min_length = _positive_int("min_length", min_length)
-    max_length = _positive_int("max_length", max_length)
+    steps = check_int("steps", steps)
+    batch = check_int("batch", batch)
+    hidden = check_int("hidden", hidden)
+    min_length = check_int("min_length", min_length)
+    max_length = check_int("max_length", max_length)
     if max_length < min_length:
         raise ValueError(f"max_length: expected an int >= min_length = {min_length}, got {max_length}")
-    eval_size = _positive_int("eval_size", eval_size)
-    progress_every = _positive_int("progress_every", progress_every)
+    eval_size = check_int("eval_size", eval_size)
+    progress_every = check_int("progress_every", progress_every)
     if isinstance(lr, bool) or not (isinstance(lr, (int, float, np.integer, np.floating)) and np.isfinite(lr)
                                     and lr > 0):
         raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")

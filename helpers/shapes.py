@@ -18,7 +18,7 @@ from typing import Mapping, MutableMapping, Sequence
 
 import numpy as np
 
-__all__ = ["check_array", "check_shape", "check_params", "format_spec"]
+__all__ = ["check_array", "check_shape", "check_params", "format_spec", "check_int"]
 
 Spec = Sequence["int | str | None"]
 
@@ -131,3 +131,11 @@ def check_params(params, specs: Mapping[str, Spec], dims: MutableMapping[str, in
         if key in params:
             check_array(f"{name}[{key!r}]", params[key], spec, dims)
     return dims
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int if it is an integer (not a bool) of at least ``minimum``; else a ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{name}: expected {wanted}, got {value!r}")
+    return int(value)

@@ -45,7 +45,7 @@ from . import lstm, rnn
 from .losses import mean_squared_error
 from .optim import adam_init, adam_step, clip_grad_norm
 from .seeding import check_rng
-from .shapes import check_array
+from .shapes import check_array, check_int
 
 __all__ = ["CORES", "MEAN_PREDICTOR_MSE", "make_adding_problem", "init_regressor", "core_of",
            "regressor_forward", "regressor_backward", "RegressorCache", "train_adding", "AddingResult"]
@@ -53,12 +53,6 @@ __all__ = ["CORES", "MEAN_PREDICTOR_MSE", "make_adding_problem", "init_regressor
 CORES = ("rnn", "lstm")
 MEAN_PREDICTOR_MSE = 1.0 / 6.0  # Var(u_1 + u_2) for two independent U(0, 1) numbers: 2 * 1/12
 _EVAL_CHUNK = 250  # held-out sequences scored per forward pass
-
-
-def _positive_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_core(core):
@@ -76,8 +70,8 @@ def make_adding_problem(T: int, N: int, rng: np.random.Generator, dtype=np.float
     Returns: x (T, N, 2): channel 0 numbers in [0, 1), channel 1 the two markers;
              y (N, 1): the sum of the two marked numbers
     """
-    T = _positive_int("T", T, minimum=2)
-    N = _positive_int("N", N)
+    T = check_int("T", T, minimum=2)
+    N = check_int("N", N)
     check_rng(rng)
     if np.dtype(dtype).kind != "f":
         raise ValueError(f"dtype: expected a real floating-point dtype, got {np.dtype(dtype)}")
@@ -243,13 +237,13 @@ def train_adding(core: str, T: int, rng: np.random.Generator, steps: int = 1000,
       AddingResult
     """
     _check_core(core)
-    T = _positive_int("T", T, minimum=2)
+    T = check_int("T", T, minimum=2)
     check_rng(rng)
-    steps = _positive_int("steps", steps)
-    batch = _positive_int("batch", batch)
-    hidden = _positive_int("hidden", hidden)
-    eval_every = _positive_int("eval_every", eval_every)
-    eval_size = _positive_int("eval_size", eval_size)
+    steps = check_int("steps", steps)
+    batch = check_int("batch", batch)
+    hidden = check_int("hidden", hidden)
+    eval_every = check_int("eval_every", eval_every)
+    eval_size = check_int("eval_size", eval_size)
     if not (isinstance(lr, (int, float, np.integer, np.floating)) and np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")
     if clip is not None and not (isinstance(clip, (int, float, np.integer, np.floating))

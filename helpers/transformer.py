@@ -50,7 +50,7 @@ import numpy as np
 
 from .attention import attention_backward, attention_forward, causal_mask, padding_mask, positional_encoding
 from .seeding import check_rng
-from .shapes import check_params
+from .shapes import check_int, check_params
 
 __all__ = ["init_mha", "mha_forward", "mha_backward", "init_layer_norm", "layer_norm_forward",
            "layer_norm_backward", "init_ffn", "ffn_forward", "ffn_backward", "init_encoder_layer",
@@ -60,11 +60,6 @@ __all__ = ["init_mha", "mha_forward", "mha_backward", "init_layer_norm", "layer_
            "TransformerCache"]
 
 MHA_KEYS = ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o")
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
 
 
 def _check_tokens(name, x, d_model):
@@ -97,8 +92,8 @@ class MHACache(NamedTuple):
 def init_mha(d_model: int, h: int, rng: np.random.Generator) -> dict:
     """W_* ~ N(0, 1/d_model) (d_model, d_model), biases 0."""
     check_rng(rng)
-    _positive_int("d_model", d_model)
-    _positive_int("h", h)
+    check_int("d_model", d_model)
+    check_int("h", h)
     if d_model % h:
         raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
     params = {f"W_{n}": rng.standard_normal((d_model, d_model)) / np.sqrt(d_model) for n in "qkvo"}
@@ -126,7 +121,7 @@ def mha_forward(params: dict, x_q, x_kv, h: int, mask=None):
     d_model = np.shape(params.get("W_q", np.zeros((0, 0))))[0]
     _check_params(params, {**{f"W_{n}": (d_model, d_model) for n in "qkvo"},
                            **{f"b_{n}": (d_model,) for n in "qkvo"}}, "multi-head attention")
-    _positive_int("h", h)
+    check_int("h", h)
     if d_model % h:
         raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
     x_q, x_kv = _check_tokens("x_q", x_q, d_model), _check_tokens("x_kv", x_kv, d_model)
@@ -177,7 +172,7 @@ class LayerNormCache(NamedTuple):
 
 def init_layer_norm(d_model: int) -> dict:
     """gamma = 1, beta = 0."""
-    _positive_int("d_model", d_model)
+    check_int("d_model", d_model)
     return {"gamma": np.ones(d_model), "beta": np.zeros(d_model)}
 
 
@@ -214,8 +209,8 @@ class FFNCache(NamedTuple):
 def init_ffn(d_model: int, d_ff: int, rng: np.random.Generator) -> dict:
     """W_1 ~ N(0, 2/d_model) (He, for the ReLU), W_2 ~ N(0, 1/d_ff), biases 0."""
     check_rng(rng)
-    _positive_int("d_model", d_model)
-    _positive_int("d_ff", d_ff)
+    check_int("d_model", d_model)
+    check_int("d_ff", d_ff)
     return {"W_1": rng.standard_normal((d_model, d_ff)) * np.sqrt(2.0 / d_model), "b_1": np.zeros(d_ff),
             "W_2": rng.standard_normal((d_ff, d_model)) / np.sqrt(d_ff), "b_2": np.zeros(d_model)}
 
@@ -398,7 +393,7 @@ def init_transformer(src_vocab: int, tgt_vocab: int, d_model: int, h: int, d_ff:
     _check_norm(norm)
     for name, value in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab), ("d_model", d_model), ("h", h),
                         ("d_ff", d_ff), ("n_layers", n_layers)):
-        _positive_int(name, value)
+        check_int(name, value)
     if d_model % h:
         raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
     params = {"src_embed": rng.standard_normal((src_vocab, d_model)) / np.sqrt(d_model),  # (V_src, d_model)
@@ -548,7 +543,7 @@ def encode(params: dict, src, h: int, src_lengths=None, norm: str = "post"):
     Returns: memory, EncoderCache (for :func:`encode_backward`)
     """
     n_layers = _check_model_params(params, norm, ("enc",))["enc"]
-    _positive_int("h", h)
+    check_int("h", h)
     src = _check_ids("src", src, params["src_embed"].shape[0])
     src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
     return _encode(params, src, h, src_lengths, norm, n_layers)
@@ -601,7 +596,7 @@ def decode(params: dict, memory, tgt_in, h: int, src_lengths=None, tgt_lengths=N
     Returns: logits, DecoderCache (for :func:`decode_backward`)
     """
     n_layers = _check_model_params(params, norm, ("dec",))["dec"]
-    _positive_int("h", h)
+    check_int("h", h)
     d_model = params["tgt_embed"].shape[1]
     memory = np.asarray(memory)
     if memory.ndim != 3 or memory.shape[2] != d_model or memory.dtype.kind != "f":
@@ -673,7 +668,7 @@ def transformer_forward(params: dict, src, tgt_in, h: int, src_lengths=None, tgt
     Padding positions of the target get logits too; mask them out of the loss.
     """
     counts = _check_model_params(params, norm)
-    _positive_int("h", h)
+    check_int("h", h)
     src = _check_ids("src", src, params["src_embed"].shape[0])
     tgt_in = _check_ids("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
     src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
@@ -703,7 +698,7 @@ def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | 
     Returns: tokens (N, max_len) int, without the leading bos.
     The decoder reruns on the whole prefix at every step (no key/value cache): simple, O(max_len^2).
     """
-    _positive_int("max_len", max_len)
+    check_int("max_len", max_len)
     memory, _ = encode(params, src, h, src_lengths, norm)  # (N, T_src, d_model)
     N = memory.shape[0]
     vocab = params["tgt_embed"].shape[0]

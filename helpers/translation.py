@@ -39,6 +39,7 @@ from .datasets import DATA_DIR, verify_checksum
 from .numerics import log_softmax
 from .optim import adam_init, adam_step, transformer_lr
 from .seeding import check_rng
+from .shapes import check_int
 
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "DE_PIECES", "EN_WORDS", "EN_VOCAB", "DE_VOCAB", "NumberWords",
            "load_number_words", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
@@ -216,12 +217,6 @@ class TranslatorResult:
     seconds: float = 0.0
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    return int(value)
-
-
 def train_translator(data: dict, rng: np.random.Generator, steps: int = 1500, batch: int = 64, d_model: int = 64,
                      h: int = 4, d_ff: int = 128, n_layers: int = 2, warmup: int = 400, lr_scale: float = 0.5,
                      smoothing: float = 0.1, norm: str = "pre", dtype=np.float32, eval_every: int = 250,
@@ -234,7 +229,7 @@ def train_translator(data: dict, rng: np.random.Generator, steps: int = 1500, ba
     """
     check_rng(rng)
     for name, value in (("steps", steps), ("batch", batch), ("eval_every", eval_every), ("eval_size", eval_size)):
-        _positive_int(name, value)
+        check_int(name, value)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
     config = dict(d_model=d_model, h=h, d_ff=d_ff, n_layers=n_layers, norm=norm, steps=steps, batch=batch,

@@ -51,9 +51,9 @@ def test_reversal_batch_is_reproducible_and_checks_its_arguments(rng):
     a, b = make_reversal_batch(5, 4, make_rng(3)), make_reversal_batch(5, 4, make_rng(3))
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
-    with pytest.raises(ValueError, match="length: expected an int >= 1"):
+    with pytest.raises(ValueError, match="length: expected a positive int"):
         make_reversal_batch(0, 3, rng)
-    with pytest.raises(ValueError, match="N: expected an int >= 1"):
+    with pytest.raises(ValueError, match="N: expected a positive int"):
         make_reversal_batch(3, 2.0, rng)
     with pytest.raises(ValueError, match="rng: expected an np.random.Generator"):
         make_reversal_batch(3, 3, 1)
@@ -215,7 +215,7 @@ def test_bad_input_is_named(rng):
         seq2seq_backward(logits[0], cache)
     with pytest.raises(ValueError, match="cache: expected the Seq2SeqCache"):
         seq2seq_backward(logits, cache.dec_cache)
-    with pytest.raises(ValueError, match="length: expected an int >= 1"):
+    with pytest.raises(ValueError, match="length: expected a positive int"):
         greedy_decode(params, src, length=0)
 
 

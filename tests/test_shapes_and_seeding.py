@@ -66,3 +66,18 @@ def test_make_rng_is_reproducible_and_refuses_missing_seeds():
     assert check_rng(make_rng(0)) is not None
     with pytest.raises(ValueError, match="rng: expected an np.random.Generator"):
         check_rng(np.random)
+
+
+@pytest.mark.parametrize("value, minimum, match", [(0, 1, "n: expected a positive int, got 0"),
+                                                   (True, 1, "n: expected a positive int, got True"),
+                                                   (2.0, 1, "n: expected a positive int, got 2.0"),
+                                                   (1, 2, "n: expected an int >= 2, got 1")])
+def test_check_int_names_the_argument(value, minimum, match):
+    from helpers.shapes import check_int
+    with pytest.raises(ValueError, match=match):
+        check_int("n", value, minimum)
+
+
+def test_check_int_returns_a_python_int():
+    from helpers.shapes import check_int
+    assert check_int("n", np.int64(3)) == 3 and type(check_int("n", np.int64(3))) is int

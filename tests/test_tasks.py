@@ -63,7 +63,7 @@ def test_mean_predictor_scores_one_sixth():
     (dict(T=1, N=3), "T: expected an int >= 2"),
     (dict(T=2.5, N=3), "T:"),
     (dict(T=True, N=3), "T:"),
-    (dict(T=10, N=0), "N: expected an int >= 1"),
+    (dict(T=10, N=0), "N: expected a positive int"),
     (dict(T=10, N="4"), "N:"),
 ])
 def test_adding_problem_bad_sizes(rng, kwargs, match):
