@@ -28,6 +28,41 @@ __all__ = [
     "plot_clipping_descent",
     "update_clipping_descent",
     "plot_clipping_directions",
+    "plot_attention_heads",
+    "plot_positional_encoding",
+    "plot_layer_norm_token",
+    "plot_ln_gradient_flow",
+    "update_ln_gradient_flow",
+    "plot_lr_schedules",
+    "plot_accuracy_by_length",
+    "plot_alignments",
+    "plot_translator_training",
+    "plot_translation_attention",
+    "plot_head_scores",
+    "translation_view",
+    "plot_translation_explorer",
+    "update_translation_explorer",
+    "TRANSLATION_VIEW_SIZE",
+    "plot_score_scaling",
+    "update_score_scaling",
+    "attention_mask_panels",
+    "plot_attention_masks",
+    "update_attention_masks",
+    "plot_rnn_views",
+    "plot_bptt_flow",
+    "update_bptt_flow",
+    "plot_loss_curves",
+    "plot_gradient_flow",
+    "update_gradient_flow",
+    "plot_forget_gate_effect",
+    "update_lstm_diagram",
+    "plot_lstm_views",
+    "draw_compact_rnn",
+    "draw_unrolled_rnn",
+    "lstm_step_values",
+    "draw_lstm_circuit",
+    "draw_lstm_odyssey",
+    "draw_computational_graph",
 ]
 
 COLORS = {"input": "#4C72B0", "hidden": "#DD8452", "output": "#55A868", "backward": "#8172B3",
@@ -671,8 +706,6 @@ def plot_forget_gate_effect(flows: dict):
 
 # --------------------------------------------------------------------------- notebook 09: the Transformer
 
-__all__ += ["plot_attention_heads", "plot_positional_encoding", "plot_layer_norm_token", "plot_ln_gradient_flow",
-            "update_ln_gradient_flow", "plot_lr_schedules"]
 
 
 def plot_attention_heads(weights, tokens=None, titles=None, suptitle: str | None = None):
@@ -882,7 +915,6 @@ def plot_lr_schedules(settings, steps: int = 20000):
 
 # --------------------------------------------------------------------------- notebook 08: seq2seq and alignment
 
-__all__ += ["plot_accuracy_by_length", "plot_alignments"]
 
 _S2S_STYLE = {"none": ("C7", "o", "no attention"), "dot": ("C0", "s", "dot-product attention"),
               "additive": ("C3", "^", "additive attention")}
@@ -951,8 +983,6 @@ def plot_alignments(weights: dict, source: str, output: str, suptitle: str | Non
 
 # ---- notebook 10: the toy translator
 
-__all__ += ["plot_translator_training", "plot_translation_attention", "plot_head_scores", "translation_view",
-            "plot_translation_explorer", "update_translation_explorer", "TRANSLATION_VIEW_SIZE"]
 
 TRANSLATION_VIEW_SIZE = (10, 8)  # (output pieces, English words) that the explorer's heat map can show
 

@@ -30,7 +30,7 @@ from .plots import (_views_title, plot_bptt_flow, plot_lstm_views, plot_sigmoid,
                     update_lstm_diagram, update_sigmoid_plot)
 
 __all__ = ["SigmoidExplorer", "BPTTExplorer", "ProgressDisplay", "LSTMExplorer", "GradientFlowExplorer",
-           "ClippingExplorer", "ScalingExplorer", "MaskExplorer"]
+           "ClippingExplorer", "ScalingExplorer", "MaskExplorer", "LayerNormGradientExplorer", "TranslationExplorer"]
 
 
 class _FigureExplorer:
@@ -396,7 +396,6 @@ class ClippingExplorer(_FigureExplorer):
 
 # --------------------------------------------------------------------------- notebook 09: the Transformer
 
-__all__ += ["LayerNormGradientExplorer"]
 
 
 class LayerNormGradientExplorer(_FigureExplorer):
@@ -439,7 +438,6 @@ class LayerNormGradientExplorer(_FigureExplorer):
 
 # --------------------------------------------------------------------------- notebook 10: the toy translator
 
-__all__ += ["TranslationExplorer"]
 
 
 class TranslationExplorer(_FigureExplorer):
