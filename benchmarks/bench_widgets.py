@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_widgets.py [--repeats 20]
 For each explorer, built at the settings its notebook uses, the main slider alternates between two values;
 each timed run is the work one slider move causes: ``explorer.update()`` (the computation and the moving of
 the existing artists) and ``explorer.render_png()``, the PNG the image widget sends to the browser (the
-cached background plus the artists that changed; see helpers/widgets.py). Prints the median per explorer and whether it is under the 50 ms goal for a slider that feels live.
+cached background plus the artists that changed; see helpers/widgets/explorer.py). Prints the median per explorer and whether it is under the 50 ms goal for a slider that feels live.
 
 To add an explorer: add a row to EXPLORERS — (name, a function building it, the attribute name of its main
 control (a slider, or the number box of the translation explorer), two values to alternate between).

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import plots
+from helpers.plots.transformer import _LN_COLOUR
 from helpers.attention import positional_encoding
 from helpers.optim import transformer_lr
 from helpers.seeding import make_rng
@@ -120,7 +121,7 @@ def test_layer_norm_gradient_explorer_moves_its_artists_to_new_measurements(prob
         assert [len(ax.get_children()) for ax in explorer.axes] == n_children  # same artists
         assert all(_gid(ax, gid) is lines[gid] for ax, gid in ((ax_p, "params"), (ax_x, "inputs")))
         assert [(ax.get_xlim(), ax.get_ylim()) for ax in explorer.axes] == limits  # fixed axes
-    assert lines["params"].get_color() == plots._LN_COLOUR["post"]
+    assert lines["params"].get_color() == _LN_COLOUR["post"]
     assert explorer.image.value[:4] == b"\x89PNG"
 
 

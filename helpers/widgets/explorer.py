@@ -1,0 +1,168 @@
+"""The plumbing every explorer shares: a figure shown as a PNG in an ``Image`` widget below its controls.
+
+Each explorer has a static twin in :mod:`helpers.plots` that draws the same figure for one setting; the explorer
+only moves that figure's existing artists when a control changes, renders the figure and replaces the image's
+bytes. The artists themselves are never rebuilt, and no interactive matplotlib backend is needed.
+
+Rendering is the slow part (drawing tick labels, legends and axis labels costs far more than drawing the data), so
+an explorer draws that static part once, keeps it as a background image, and after a change draws only the data
+artists and titles on a copy of it: the idea of matplotlib's "blitting". When anything in the background changes
+(axis limits, ticks, scales, labels, legend texts), the next render draws everything again and keeps the new
+background.
+
+A new explorer subclasses :class:`FigureExplorer`: it builds its figure with the static twin, makes its controls,
+calls ``self._setup(fig, controls)`` and implements ``update()``, which moves the artists to the controls' values.
+"""
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import QuadMesh
+from matplotlib.image import AxesImage
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.text import Text
+from PIL import Image as _PILImage
+
+__all__ = ["FigureExplorer"]
+
+
+class FigureExplorer:
+    """Shared plumbing: a figure shown as an image below a row of controls.
+
+    Attributes: fig; image (the ipywidgets.Image showing it); widget (the whole box)
+    """
+
+    def _setup(self, fig, controls):
+        self.fig = fig
+        plt.close(fig)  # shown only through the image widget, not again by the inline backend
+        self._canvas = FigureCanvasAgg(fig)
+        self._background = None
+        self.image = widgets.Image(format="png")
+        self.widget = widgets.VBox([widgets.HBox(controls), self.image])
+        for control in controls:
+            control.observe(self._on_change, names="value")
+        self._render()
+
+    def _on_change(self, _change=None) -> None:
+        self.update()
+        self._render()
+
+    def _artists(self) -> list:
+        """Everything a change may alter: the data artists and texts of every axes, the figure's texts."""
+        artists = []
+        for ax in self.fig.axes:
+            artists += [*ax.lines, *ax.patches, *ax.collections, *ax.images, *ax.texts, ax.title,
+                        ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        artists += list(self.fig.texts)  # (a suptitle is one of these)
+        return list({id(a): a for a in artists}.values())  # each once
+
+    @staticmethod
+    def _signature(artist):
+        """A cheap summary of how an artist looks, for texts, simple patches and images; None: always redraw it."""
+        common = (artist.get_visible(), artist.get_alpha(), artist.get_zorder())
+        if isinstance(artist, Text):
+            return common + (artist.get_text(), artist.get_position(), str(artist.get_color()),
+                             artist.get_fontsize(), artist.get_rotation(), artist.get_ha(), artist.get_va())
+        if isinstance(artist, (Rectangle, FancyBboxPatch, Circle, FancyArrowPatch)):
+            look = common + (tuple(artist.get_facecolor()), tuple(artist.get_edgecolor()), artist.get_linewidth(),
+                             str(artist.get_linestyle()), artist.get_fill())
+            if isinstance(artist, (Rectangle, FancyBboxPatch)):
+                return look + (artist.get_x(), artist.get_y(), artist.get_width(), artist.get_height())
+            if isinstance(artist, Circle):
+                return look + (tuple(artist.get_center()), artist.get_radius())
+            return look + (repr(artist._posA_posB), id(artist._path_original))
+        if isinstance(artist, (AxesImage, QuadMesh)):  # e.g. a fixed error surface under moving paths
+            data = np.asarray(artist.get_array(), dtype=float)
+            return common + (id(artist.get_array()), data.shape, float(np.nansum(data)), artist.get_clim(),
+                             artist.get_cmap().name)
+        return None
+
+    def _dynamic_artists(self) -> list:
+        """What is drawn after every change: the artists that have no cheap signature (lines, most
+        collections, other patches) and those that have changed at least once since the figure was made. The
+        others are part of the background, because drawing them (text above all) is slow."""
+        return sorted((a for a in self._artists() if a.get_visible()
+                       and (self._signature(a) is None or id(a) in self._volatile)), key=lambda a: a.get_zorder())
+
+    def _layout_state(self) -> tuple:
+        """The axes' geometry, limits, scales, ticks and legends: when any of it changes, the background is
+        redrawn."""
+        state = [tuple(self.fig.get_size_inches()), self.fig.dpi]
+        for ax in self.fig.axes:
+            legend = ax.get_legend()
+            state += [ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+                      tuple(ax.get_xticks()), tuple(ax.get_yticks()), ax.get_visible(),
+                      tuple(t.get_text() for t in legend.get_texts()) if legend else None]
+        return tuple(state)
+
+    def _fit_to_contents(self, pad: float = 0.08) -> None:
+        """Grow the figure so that everything drawn outside it (a legend beside the axes, say) is inside:
+        what ``bbox_inches="tight"`` does for a single picture, done once and kept. The axes keep their size."""
+        renderer = self._canvas.get_renderer()
+        bbox = self.fig.get_tightbbox(renderer).padded(pad)  # inches
+        width, height = self.fig.get_size_inches()
+        x0, y0 = min(0.0, bbox.x0), min(0.0, bbox.y0)
+        x1, y1 = max(width, bbox.x1), max(height, bbox.y1)
+        if (x0, y0, x1, y1) == (0.0, 0.0, width, height):
+            return
+        new_width, new_height = x1 - x0, y1 - y0
+        for ax in self.fig.axes:
+            p = ax.get_position()
+            ax.set_position([(p.x0 * width - x0) / new_width, (p.y0 * height - y0) / new_height,
+                             p.width * width / new_width, p.height * height / new_height])
+        self.fig.set_size_inches(new_width, new_height)
+        self._canvas.draw()
+
+    def render_png(self) -> bytes:
+        """The figure as PNG bytes (what the image widget shows): the cached background, then the data."""
+        first = self._background is None
+        if first:  # place the axes once, with every artist in view, and keep that layout
+            self._volatile, self._signatures, self._layout = set(), {}, None
+            self._canvas.draw()
+            self.fig.set_layout_engine("none")
+            self._fit_to_contents()
+        signatures = {id(a): self._signature(a) for a in self._artists()}
+        # an artist of the background that changed (or appeared) will probably change again: from now on it
+        # is drawn after every change, and the background is drawn once more without it
+        newly = {k for k, sig in signatures.items()
+                 if sig is not None and k not in self._volatile and self._signatures.get(k) != sig}
+        if not first:
+            self._volatile |= newly
+        dynamic = self._dynamic_artists()
+        if first or newly or self._layout_state() != self._layout:
+            visible = [a.get_visible() for a in dynamic]
+            # drawing an axes re-places its titles, and places hidden ones wrongly: keep where they are
+            positions = [a.get_position() if isinstance(a, Text) else None for a in dynamic]
+            for artist in dynamic:
+                artist.set_visible(False)
+            try:
+                self._canvas.draw()  # the static part only
+            finally:
+                for artist, was, xy in zip(dynamic, visible, positions):
+                    artist.set_visible(was)
+                    if xy is not None:
+                        artist.set_position(xy)
+            self._background = self._canvas.copy_from_bbox(self.fig.bbox)
+            self._layout = self._layout_state()  # as drawn (drawing may move labels)
+            self._signatures = {id(a): sig for a in self._artists() if (sig := self._signature(a)) is not None}
+        else:
+            self._canvas.restore_region(self._background)
+        renderer = self._canvas.get_renderer()
+        for artist in dynamic:
+            artist.draw(renderer)
+        buffer = io.BytesIO()
+        width, height = self._canvas.get_width_height(physical=True)
+        _PILImage.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+    def _render(self) -> None:
+        self.image.value = self.render_png()
+
+    def _ipython_display_(self):
+        display(self.widget)
