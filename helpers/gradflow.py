@@ -43,8 +43,8 @@ from . import lstm, rnn
 from .losses import softmax_cross_entropy
 from .seeding import check_rng
 from .shapes import check_int
-from .transformer import (encoder_layer_backward, encoder_layer_forward, init_encoder_layer, init_layer_norm,
-                          layer_norm_backward, layer_norm_forward)
+from .transformer_layers import (encoder_layer_backward, encoder_layer_forward, init_encoder_layer, init_layer_norm,
+                                 layer_norm_backward, layer_norm_forward)
 
 __all__ = ["GAMMA", "GradientFlowProbe", "RNNFlow", "LSTMFlow", "safe_norms", "pascanu_bound", "EncoderStackProbe",
            "StackGradients"]

@@ -1,8 +1,10 @@
-"""Transformer layers (helpers.transformer): gradient checks and the equations written out."""
+"""Transformer layers (helpers.transformer_layers) and the whole model (helpers.transformer): gradient checks and the
+equations written out."""
 import numpy as np
 import pytest
 
 from helpers import transformer as tf
+from helpers import transformer_layers as tl
 from helpers.attention import causal_mask, padding_mask, positional_encoding, scaled_dot_product_attention
 from helpers.gradcheck import check_gradients
 from helpers.seeding import make_rng
@@ -33,9 +35,9 @@ def with_random_biases(params, rng):
 
 
 def test_mha_is_the_paper_equation_head_by_head(rng):
-    params = with_random_biases(tf.init_mha(D, H_HEADS, rng), rng)
+    params = with_random_biases(tl.init_mha(D, H_HEADS, rng), rng)
     x_q, x_kv = tokens(rng), tokens(rng, t=S)
-    out, cache = tf.mha_forward(params, x_q, x_kv, H_HEADS)
+    out, cache = tl.mha_forward(params, x_q, x_kv, H_HEADS)
     d_k = D // H_HEADS
     heads = []
     for i in range(H_HEADS):  # each head on its own slice of the projections
@@ -50,84 +52,84 @@ def test_mha_is_the_paper_equation_head_by_head(rng):
 
 @pytest.mark.parametrize("mask", [None, "padding", "causal"])
 def test_mha_gradient_check(rng, mask):
-    params = with_random_biases(tf.init_mha(D, H_HEADS, rng), rng)
+    params = with_random_biases(tl.init_mha(D, H_HEADS, rng), rng)
     x_kv = tokens(rng, t=T if mask == "causal" else S)
     m = {None: None, "padding": padding_mask([S, 2], S), "causal": causal_mask(T)}[mask]
     inputs, constants = {"x_q": tokens(rng), "x_kv": x_kv}, {"h": H_HEADS, "mask": m}
-    result = check_gradients(tf.mha_forward, tf.mha_backward, params, inputs, rng=rng, constants=constants)
-    assert_ok(result, tf.mha_forward, tf.mha_backward, params, inputs, constants, rng)
+    result = check_gradients(tl.mha_forward, tl.mha_backward, params, inputs, rng=rng, constants=constants)
+    assert_ok(result, tl.mha_forward, tl.mha_backward, params, inputs, constants, rng)
 
 
 def test_layer_norm_and_ffn_gradient_checks(rng):
-    ln = with_random_biases(tf.init_layer_norm(D), rng)
-    y, _ = tf.layer_norm_forward(tf.init_layer_norm(D), tokens(rng))
+    ln = with_random_biases(tl.init_layer_norm(D), rng)
+    y, _ = tl.layer_norm_forward(tl.init_layer_norm(D), tokens(rng))
     np.testing.assert_allclose(y.mean(axis=-1), 0.0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=-1), 1.0, rtol=1e-3)  # up to eps
-    assert check_gradients(tf.layer_norm_forward, tf.layer_norm_backward, ln, {"x": tokens(rng)}, rng=rng).ok
-    ffn = with_random_biases(tf.init_ffn(D, D_FF, rng), rng)
-    result = check_gradients(tf.ffn_forward, tf.ffn_backward, ffn, {"x": tokens(rng)}, rng=rng)
+    assert check_gradients(tl.layer_norm_forward, tl.layer_norm_backward, ln, {"x": tokens(rng)}, rng=rng).ok
+    ffn = with_random_biases(tl.init_ffn(D, D_FF, rng), rng)
+    result = check_gradients(tl.ffn_forward, tl.ffn_backward, ffn, {"x": tokens(rng)}, rng=rng)
     assert result.ok, str(result)
 
 
 @pytest.mark.parametrize("norm", ["post", "pre"])
 def test_encoder_layer_gradient_check(rng, norm):
-    params = with_random_biases(tf.init_encoder_layer(D, H_HEADS, D_FF, rng), rng)
+    params = with_random_biases(tl.init_encoder_layer(D, H_HEADS, D_FF, rng), rng)
     inputs, constants = {"x": tokens(rng)}, {"h": H_HEADS, "mask": padding_mask([T, 3], T), "norm": norm}
-    result = check_gradients(tf.encoder_layer_forward, tf.encoder_layer_backward, params, inputs, rng=rng,
+    result = check_gradients(tl.encoder_layer_forward, tl.encoder_layer_backward, params, inputs, rng=rng,
                              constants=constants)
-    assert_ok(result, tf.encoder_layer_forward, tf.encoder_layer_backward, params, inputs, constants, rng)
+    assert_ok(result, tl.encoder_layer_forward, tl.encoder_layer_backward, params, inputs, constants, rng)
 
 
 @pytest.mark.parametrize("norm", ["post", "pre"])
 def test_decoder_layer_gradient_check(rng, norm):
-    params = with_random_biases(tf.init_decoder_layer(D, H_HEADS, D_FF, rng), rng)
+    params = with_random_biases(tl.init_decoder_layer(D, H_HEADS, D_FF, rng), rng)
     self_mask = causal_mask(T) & padding_mask([T, 3], T)  # (N, T, T): no look-ahead, no padding
     inputs = {"x": tokens(rng), "memory": tokens(rng, t=S)}
     constants = {"h": H_HEADS, "self_mask": self_mask, "memory_mask": padding_mask([S, 2], S), "norm": norm}
-    result = check_gradients(tf.decoder_layer_forward, tf.decoder_layer_backward, params, inputs, rng=rng,
+    result = check_gradients(tl.decoder_layer_forward, tl.decoder_layer_backward, params, inputs, rng=rng,
                              constants=constants)
-    assert_ok(result, tf.decoder_layer_forward, tf.decoder_layer_backward, params, inputs, constants, rng)
+    assert_ok(result, tl.decoder_layer_forward, tl.decoder_layer_backward, params, inputs, constants, rng)
 
 
 def test_encoder_layer_post_ln_is_the_paper_composition(rng):
-    params = with_random_biases(tf.init_encoder_layer(D, H_HEADS, D_FF, rng), rng)
+    params = with_random_biases(tl.init_encoder_layer(D, H_HEADS, D_FF, rng), rng)
     x = tokens(rng)
     sub = lambda prefix: {k.split(".", 1)[1]: v for k, v in params.items() if k.startswith(prefix)}  # noqa: E731
-    a = tf.layer_norm_forward(sub("ln1"), x + tf.mha_forward(sub("self_attn"), x, x, H_HEADS)[0])[0]
-    want = tf.layer_norm_forward(sub("ln2"), a + tf.ffn_forward(sub("ffn"), a)[0])[0]
-    np.testing.assert_allclose(tf.encoder_layer_forward(params, x, H_HEADS)[0], want, rtol=1e-12)
-    a = x + tf.mha_forward(sub("self_attn"), *(2 * [tf.layer_norm_forward(sub("ln1"), x)[0]]), H_HEADS)[0]
-    want = a + tf.ffn_forward(sub("ffn"), tf.layer_norm_forward(sub("ln2"), a)[0])[0]
-    np.testing.assert_allclose(tf.encoder_layer_forward(params, x, H_HEADS, norm="pre")[0], want, rtol=1e-12)
+    a = tl.layer_norm_forward(sub("ln1"), x + tl.mha_forward(sub("self_attn"), x, x, H_HEADS)[0])[0]
+    want = tl.layer_norm_forward(sub("ln2"), a + tl.ffn_forward(sub("ffn"), a)[0])[0]
+    np.testing.assert_allclose(tl.encoder_layer_forward(params, x, H_HEADS)[0], want, rtol=1e-12)
+    a = x + tl.mha_forward(sub("self_attn"), *(2 * [tl.layer_norm_forward(sub("ln1"), x)[0]]), H_HEADS)[0]
+    want = a + tl.ffn_forward(sub("ffn"), tl.layer_norm_forward(sub("ln2"), a)[0])[0]
+    np.testing.assert_allclose(tl.encoder_layer_forward(params, x, H_HEADS, norm="pre")[0], want, rtol=1e-12)
 
 
 def test_decoder_position_cannot_see_the_future(rng):
-    params = tf.init_decoder_layer(D, H_HEADS, D_FF, rng)
+    params = tl.init_decoder_layer(D, H_HEADS, D_FF, rng)
     x, memory = tokens(rng), tokens(rng, t=S)
-    y, _ = tf.decoder_layer_forward(params, x, memory, H_HEADS, self_mask=causal_mask(T))
+    y, _ = tl.decoder_layer_forward(params, x, memory, H_HEADS, self_mask=causal_mask(T))
     x2 = x.copy()
     x2[:, -1] += 1.0  # change only the last position
-    y2, _ = tf.decoder_layer_forward(params, x2, memory, H_HEADS, self_mask=causal_mask(T))
+    y2, _ = tl.decoder_layer_forward(params, x2, memory, H_HEADS, self_mask=causal_mask(T))
     np.testing.assert_allclose(y2[:, :-1], y[:, :-1], rtol=1e-12)
     assert not np.allclose(y2[:, -1], y[:, -1])
 
 
 def test_bad_input_is_named(rng):
-    params = tf.init_mha(D, H_HEADS, rng)
+    params = tl.init_mha(D, H_HEADS, rng)
     with pytest.raises(ValueError, match="h: expected a divisor"):
-        tf.mha_forward(params, tokens(rng), tokens(rng), 3)
+        tl.mha_forward(params, tokens(rng), tokens(rng), 3)
     with pytest.raises(ValueError, match=r"x_q: expected a float array of shape \(N, T, d_model = 8\)"):
-        tf.mha_forward(params, rng.standard_normal((2, 4, 5)), tokens(rng), H_HEADS)
+        tl.mha_forward(params, rng.standard_normal((2, 4, 5)), tokens(rng), H_HEADS)
     with pytest.raises(ValueError, match="x_kv: expected N = 2"):
-        tf.mha_forward(params, tokens(rng), tokens(rng, n=3), H_HEADS)
+        tl.mha_forward(params, tokens(rng), tokens(rng, n=3), H_HEADS)
     with pytest.raises(ValueError, match=r"params\['W_o'\]: expected shape"):
-        tf.mha_forward({**params, "W_o": np.zeros((D, 3))}, tokens(rng), tokens(rng), H_HEADS)
+        tl.mha_forward({**params, "W_o": np.zeros((D, 3))}, tokens(rng), tokens(rng), H_HEADS)
     with pytest.raises(ValueError, match="needs key 'b_v'"):
-        tf.mha_forward({k: v for k, v in params.items() if k != "b_v"}, tokens(rng), tokens(rng), H_HEADS)
+        tl.mha_forward({k: v for k, v in params.items() if k != "b_v"}, tokens(rng), tokens(rng), H_HEADS)
     with pytest.raises(ValueError, match="norm: expected"):
-        tf.encoder_layer_forward(tf.init_encoder_layer(D, H_HEADS, D_FF, rng), tokens(rng), H_HEADS, norm="mid")
+        tl.encoder_layer_forward(tl.init_encoder_layer(D, H_HEADS, D_FF, rng), tokens(rng), H_HEADS, norm="mid")
     with pytest.raises(ValueError, match="x: expected shape"):
-        tf.ffn_forward(tf.init_ffn(D, D_FF, rng), rng.standard_normal((2, 3)))
+        tl.ffn_forward(tl.init_ffn(D, D_FF, rng), rng.standard_normal((2, 3)))
 
 
 # --------------------------------------------------------------------------- the full encoder-decoder
@@ -173,9 +175,9 @@ def test_transformer_keys_and_the_forward_written_out(rng):
     sub = lambda prefix: {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}  # noqa: E731
     pe = positional_encoding(max(T_SRC, T_TGT), D_M)
     x = params["src_embed"][src] * np.sqrt(D_M) + pe[:T_SRC]  # (N, T_src, D_M)
-    memory = tf.encoder_layer_forward(sub("enc.0."), x, H_HEADS, padding_mask(lengths, T_SRC))[0]
+    memory = tl.encoder_layer_forward(sub("enc.0."), x, H_HEADS, padding_mask(lengths, T_SRC))[0]
     y = params["tgt_embed"][tgt_in] * np.sqrt(D_M) + pe[:T_TGT]  # (N, T_tgt, D_M)
-    y = tf.decoder_layer_forward(sub("dec.0."), y, memory, H_HEADS, causal_mask(T_TGT),
+    y = tl.decoder_layer_forward(sub("dec.0."), y, memory, H_HEADS, causal_mask(T_TGT),
                                  padding_mask(lengths, T_SRC))[0]
     np.testing.assert_allclose(logits, y @ params["out.W"] + params["out.b"], rtol=1e-12, atol=1e-12)
     # encode once + decode equals the whole forward (what greedy decoding relies on)
