@@ -4,7 +4,7 @@ Usage: python benchmarks/bench_translator.py [--repeats 30]
 
 One step is what helpers.translation.train_translator does per batch, minus make_batch: transformer_forward,
 smoothed_cross_entropy, transformer_backward, adam_step (beta2 = 0.98, eps = 1e-9). The sizes are
-train_translator's defaults (read from its signature): d_model 64, 4 heads, d_ff 128, 2 encoder + 2 decoder
+train_translator's defaults (its TranslatorConfig()): d_model 64, 4 heads, d_ff 128, 2 encoder + 2 decoder
 layers, pre-LN, batch 64, float32, label smoothing 0.1. The batches are real ones (random pairs of the training
 split of the English -> German number words), made once before the timing; make_batch's own time is printed on
 a line of its own.
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import glob
-import inspect
 import itertools
 import os
 import platform
@@ -41,10 +40,9 @@ from helpers.gradcheck import rel_error
 from helpers.optim import adam_init, adam_step, transformer_lr
 from helpers.seeding import make_rng
 from helpers.translation import (DE_VOCAB, EN_VOCAB, PAD, load_number_words, make_batch, smoothed_cross_entropy,
-                                 train_translator)
+                                 TranslatorConfig)
 
-CONFIG = {name: p.default for name, p in inspect.signature(train_translator).parameters.items()
-          if p.default is not inspect.Parameter.empty}  # train_translator's defaults: d_model, h, batch, ...
+CONFIG = TranslatorConfig()  # train_translator's defaults: d_model, h, batch, ...
 POOL = 50         # distinct batches, used in turn by both models
 MAX_LEN = 64      # rows of the torch model's positional-encoding table (the data's sequences are <= 10)
 ADAM = dict(beta1=0.9, beta2=0.98, eps=1e-9)  # train_translator's Adam
@@ -52,13 +50,13 @@ ADAM = dict(beta1=0.9, beta2=0.98, eps=1e-9)  # train_translator's Adam
 
 def numpy_params(rng, dtype) -> dict:
     c = CONFIG
-    params = tf.init_transformer(len(EN_VOCAB), len(DE_VOCAB), c["d_model"], c["h"], c["d_ff"], c["n_layers"], rng,
-                                 norm=c["norm"])
+    params = tf.init_transformer(len(EN_VOCAB), len(DE_VOCAB), c.d_model, c.h, c.d_ff, c.n_layers, rng,
+                                 norm=c.norm)
     return {k: v.astype(dtype) for k, v in params.items()}
 
 
 def learning_rate(step: int) -> float:
-    return CONFIG["lr_scale"] * transformer_lr(step, CONFIG["d_model"], CONFIG["warmup"])
+    return CONFIG.lr_scale * transformer_lr(step, CONFIG.d_model, CONFIG.warmup)
 
 
 def numpy_step(params: dict, batches: list, phases: dict, losses: list):
@@ -71,10 +69,10 @@ def numpy_step(params: dict, batches: list, phases: dict, losses: list):
         nonlocal params, state
         b = next(batch_iter)
         t0 = time.perf_counter()
-        logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, c["h"], b.src_lengths, b.tgt_lengths,
-                                               c["norm"])  # (N, T_tgt, V_tgt)
+        logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, c.h, b.src_lengths, b.tgt_lengths,
+                                               c.norm)  # (N, T_tgt, V_tgt)
         t1 = time.perf_counter()
-        loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, c["smoothing"])
+        loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, c.smoothing)
         t2 = time.perf_counter()
         grads = tf.transformer_backward(dlogits, cache)
         t3 = time.perf_counter()
@@ -110,7 +108,7 @@ def torch_state(p: dict) -> dict:
         s[f"{dst}.linear1.weight"], s[f"{dst}.linear1.bias"] = p[f"{src}.W_1"].T, p[f"{src}.b_1"]
         s[f"{dst}.linear2.weight"], s[f"{dst}.linear2.bias"] = p[f"{src}.W_2"].T, p[f"{src}.b_2"]
 
-    for l in range(CONFIG["n_layers"]):
+    for l in range(CONFIG.n_layers):
         t, o = f"transformer.encoder.layers.{l}", f"enc.{l}"
         mha(f"{t}.self_attn", f"{o}.self_attn"), ln(f"{t}.norm1", f"{o}.ln1")
         ffn(t, f"{o}.ffn"), ln(f"{t}.norm2", f"{o}.ln2")
@@ -127,19 +125,19 @@ def torch_model(torch, params: dict):
     """The torch model, with the weights of ``params`` (load_state_dict is strict: every key and shape must fit)."""
     c = CONFIG
     nn = torch.nn
-    if c["norm"] != "pre":
-        raise ValueError(f"norm: the torch twin is built for train_translator's norm='pre', got {c['norm']!r}")
+    if c.norm != "pre":
+        raise ValueError(f"norm: the torch twin is built for train_translator's norm='pre', got {c.norm!r}")
 
     class Translator(nn.Module):
         def __init__(self):
             super().__init__()
-            d = c["d_model"]
+            d = c.d_model
             self.scale = float(np.sqrt(d))
             self.src_embed = nn.Embedding(len(EN_VOCAB), d)
             self.tgt_embed = nn.Embedding(len(DE_VOCAB), d)
             with warnings.catch_warnings():  # "enable_nested_tensor is True, but ... norm_first was True"
                 warnings.simplefilter("ignore", UserWarning)
-                self.transformer = nn.Transformer(d, c["h"], c["n_layers"], c["n_layers"], c["d_ff"], dropout=0.0,
+                self.transformer = nn.Transformer(d, c.h, c.n_layers, c.n_layers, c.d_ff, dropout=0.0,
                                                   activation="relu", batch_first=True, norm_first=True)
             self.out = nn.Linear(d, len(DE_VOCAB))
             pe = torch.from_numpy(positional_encoding(MAX_LEN, d))  # (MAX_LEN, d_model)
@@ -170,7 +168,7 @@ def torch_batch(torch, b):
 def torch_loss(torch, model, tb):
     src, tgt_in, src_lengths, tgt_lengths, tgt_out = tb
     logits = model(src, tgt_in, src_lengths, tgt_lengths)  # (N, T_tgt, V_tgt)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=CONFIG["smoothing"], ignore_index=PAD)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=CONFIG.smoothing, ignore_index=PAD)
     return logits, loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
 
 
@@ -203,9 +201,9 @@ def check_same_model(torch, batch) -> str:
     """Both models in float64 with the same weights on one batch: the differences of logits, loss, gradients."""
     c = CONFIG
     params = numpy_params(make_rng(1), np.float64)
-    logits, cache = tf.transformer_forward(params, batch.src, batch.tgt_in, c["h"], batch.src_lengths,
-                                           batch.tgt_lengths, c["norm"])  # (N, T_tgt, V_tgt)
-    loss, dlogits = smoothed_cross_entropy(logits, batch.tgt_out, batch.tgt_lengths, c["smoothing"])
+    logits, cache = tf.transformer_forward(params, batch.src, batch.tgt_in, c.h, batch.src_lengths,
+                                           batch.tgt_lengths, c.norm)  # (N, T_tgt, V_tgt)
+    loss, dlogits = smoothed_cross_entropy(logits, batch.tgt_out, batch.tgt_lengths, c.smoothing)
     grads = torch_state(tf.transformer_backward(dlogits, cache))
     model = torch_model(torch, params)
     t_logits, t_loss = torch_loss(torch, model, torch_batch(torch, batch))
@@ -251,17 +249,17 @@ def main():
     except ImportError:
         torch = None
     c = CONFIG
-    dtype = np.dtype(c["dtype"]).type
+    dtype = np.dtype(c.dtype).type
     print(f"Transformer training step (forward + loss + backward + Adam) at train_translator's defaults: "
-          f"d_model {c['d_model']}, {c['h']} heads, d_ff {c['d_ff']}, {c['n_layers']} + {c['n_layers']} layers, "
-          f"{c['norm']}-LN, batch {c['batch']}, {np.dtype(dtype).name}, label smoothing {c['smoothing']}")
+          f"d_model {c.d_model}, {c.h} heads, d_ff {c.d_ff}, {c.n_layers} + {c.n_layers} layers, "
+          f"{c.norm}-LN, batch {c.batch}, {np.dtype(dtype).name}, label smoothing {c.smoothing}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; python {platform.python_version()}; "
           f"numpy {np.__version__} ({openblas_threads()})"
           + (f"; torch {torch.__version__} (threads: {torch.get_num_threads()})" if torch else "; torch not installed"))
 
     rng = make_rng(0)
     train = load_number_words()["train"]
-    indices = [rng.integers(0, len(train.numbers), size=c["batch"]) for _ in range(POOL)]
+    indices = [rng.integers(0, len(train.numbers), size=c.batch) for _ in range(POOL)]
     make_times = []
     batches = []
     for index in indices:

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .shapes import check_array
+from .shapes import check_array, check_real
 
 __all__ = ["sgd_step", "AdamState", "adam_init", "adam_step", "global_norm", "clip_grad_norm",
            "clip_grad_value", "clip_grad_norm_per_parameter", "NonFiniteGradientError", "transformer_lr"]
@@ -104,13 +104,6 @@ class NonFiniteGradientError(ValueError):
     this is an error). Catch it to skip an update; its message names the parameters."""
 
 
-def _check_positive_finite(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a positive finite number, got {value!r}")
-    return float(value)
-
-
 def _check_grads(grads) -> dict:
     """grads as {key: real floating array}; raises ValueError for anything else, and
     NonFiniteGradientError (naming the parameters) if an entry is nan or inf."""
@@ -165,7 +158,7 @@ def clip_grad_norm(grads: dict, max_norm: float):
              overflowed gradient has no direction to keep, and scaling it would silently turn the
              parameters into nan (the module docstring has the details).
     """
-    max_norm = _check_positive_finite("max_norm", max_norm)
+    max_norm = check_real("max_norm", max_norm)
     arrays = _check_grads(grads)
     total = _norm(np.concatenate([a.ravel() for a in arrays.values()]))
     factor = max_norm / total if total > max_norm else 1.0
@@ -185,7 +178,7 @@ def clip_grad_value(grads: dict, limit: float) -> dict:
     Returns: clipped: a new dict of new arrays (dtypes kept; the inputs are not modified)
     Raises:  ValueError for a bad limit or grads; NonFiniteGradientError for nan or inf entries.
     """
-    limit = _check_positive_finite("limit", limit)
+    limit = check_real("limit", limit)
     arrays = _check_grads(grads)
     return {k: np.clip(a, -limit, limit) for k, a in arrays.items()}
 
@@ -202,7 +195,7 @@ def clip_grad_norm_per_parameter(grads: dict, max_norm: float):
     Returns: (clipped, norms): a new dict of new arrays, and {name: ||g_k|| before clipping}
     Raises:  ValueError for a bad max_norm or grads; NonFiniteGradientError for nan or inf entries.
     """
-    max_norm = _check_positive_finite("max_norm", max_norm)
+    max_norm = check_real("max_norm", max_norm)
     arrays = _check_grads(grads)
     norms = {k: _norm(a) for k, a in arrays.items()}
     clipped = {k: (a * (max_norm / norms[k] if norms[k] > max_norm else 1.0)).astype(a.dtype, copy=False)

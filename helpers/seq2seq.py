@@ -61,36 +61,24 @@ Backward: the output layer, then the attention's backward (helpers.attention), t
 encoder's last output and last cell state (``dc_last`` of helpers.lstm.backward). The encoder outputs receive
 gradient both as keys and as values.
 
-Defaults of :func:`train_seq2seq` (H = 64, lengths 1-16, 1,000 Adam steps of 32 sequences, the learning rate
-falling linearly from 1e-2 to 1e-3, clipping at global norm 1): the sizes at which, in our runs, the model without
-attention reverses short sequences perfectly and long ones (almost) never, while both attention models stay high
-at every length, all three trained in about 40 s on one CPU core. For seeds 0-4, exact match at length 16: 0.01-0.03
-without attention, 0.97-1.00 with the dot score, 0.97-1.00 with the additive one. Two choices mattered. Clipping at
-1 rather than 5: with 5, one of four seeds gave a dot-product model that failed (final training loss 1.2). And the
-decaying learning rate: at a constant 1e-2, one of five seeds gave a dot-product model whose loss jumped late in
-training and never recovered (exact match 0.56 at length 16).
+Training (Adam, clipping, a decaying learning rate) and its settings are in :mod:`helpers.seq2seq_training`.
 """
 from __future__ import annotations
 
 import math
-
-import time
-from dataclasses import dataclass, field
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from . import lstm
 from .attention import (additive_attention_backward, additive_attention_forward, attention_backward,
                         attention_forward, init_additive_attention)
-from .losses import softmax_cross_entropy
-from .optim import adam_init, adam_step, clip_grad_norm
 from .seeding import check_rng
 from .shapes import check_array, check_int, check_params
 
 __all__ = ["SYMBOLS", "BOS", "VOCAB", "BOS_ID", "ATTENTION_KINDS", "SCORE_INIT_GAIN", "encode", "decode", "one_hot",
            "make_reversal_batch", "init_seq2seq", "attention_of", "seq2seq_forward", "seq2seq_backward",
-           "Seq2SeqCache", "greedy_decode", "evaluate_by_length", "train_seq2seq", "Seq2SeqResult"]
+           "Seq2SeqCache", "greedy_decode", "evaluate_by_length", "check_attention_kind"]
 
 SYMBOLS = tuple("ABCDEFGHIJ")
 BOS = "<s>"
@@ -101,7 +89,7 @@ SCORE_INIT_GAIN = 4.0         # W_a, U_a start this much larger than init_additi
 _LSTM_KEYS = tuple(f"{w}_{g}" for w in ("W", "R", "b") for g in lstm.GATES)
 
 
-def _check_kind(attention):
+def check_attention_kind(attention):
     if attention not in ATTENTION_KINDS:
         raise ValueError(f"attention: expected one of {ATTENTION_KINDS}, got {attention!r}")
     return attention
@@ -172,7 +160,7 @@ def init_seq2seq(attention: str, hidden: int, rng: np.random.Generator, context_
              score_size A of the additive score (default H); forget_bias; dtype
     Returns: dict of arrays
     """
-    _check_kind(attention)
+    check_attention_kind(attention)
     H = check_int("hidden", hidden)
     C = H if context_size is None else check_int("context_size", context_size)
     A = H if score_size is None else check_int("score_size", score_size)
@@ -397,112 +385,3 @@ def evaluate_by_length(params: dict, lengths, n_per_length: int, rng: np.random.
         exact[i] = right.all(axis=0).mean()
         token[i] = right.mean()
     return exact, token
-
-
-# --------------------------------------------------------------------------- training
-
-@dataclass
-class Seq2SeqResult:
-    """The record of one :func:`train_seq2seq` run.
-
-    Attributes:
-      attention:        "none", "dot" or "additive"
-      lengths:          (m,) the source lengths scored after training (min_length ... max_length)
-      exact_match:      (m,) per length: fraction of held-out sequences decoded entirely right (greedy)
-      token_accuracy:   (m,) per length: fraction of symbols right
-      loss:             (steps,) the training loss (cross-entropy per output token) of every step
-      grad_norm:        (steps,) the global gradient norm of every step (before clipping)
-      params:           the trained parameters
-      seconds:          wall-clock time of training and scoring (machine-dependent)
-      config:           the arguments of the run
-    """
-
-    attention: str
-    lengths: np.ndarray
-    exact_match: np.ndarray
-    token_accuracy: np.ndarray
-    loss: np.ndarray
-    grad_norm: np.ndarray
-    params: dict
-    seconds: float
-    config: dict = field(default_factory=dict)
-
-
-def train_seq2seq(attention: str, rng: np.random.Generator, steps: int = 1000, batch: int = 32,
-                  lr: float = 1e-2, hidden: int = 64, min_length: int = 1, max_length: int = 16,
-                  clip: float | None = 1.0, eval_size: int = 200, progress_every: int = 50,
-                  dtype=np.float32, progress: Callable | None = None, lr_end: float | None = 1e-3) -> Seq2SeqResult:
-    """Train the encoder-decoder on sequence reversal with Adam; score it per length with greedy decoding.
-
-    Randomness: three child generators are drawn from ``rng``: one for the initial parameters, one for the
-    training batches (a length drawn uniformly from min_length ... max_length, then a batch of that length),
-    one for the held-out sequences. Runs started from generators with the same seed see the same data,
-    whatever their attention.
-
-    Inputs:
-      attention:   "none", "dot" or "additive"
-      rng:         np.random.Generator
-      steps, batch, lr: Adam steps, sequences per step, learning rate
-      hidden:      H of both LSTMs (also C and A)
-      min_length, max_length: the range of source lengths (training and scoring)
-      clip:        None, or a threshold for clipping the gradient by its global norm (helpers.optim)
-      eval_size:   held-out sequences per length
-      progress_every: call ``progress`` every this many steps (and after the last)
-      dtype:       float32 (faster) or float64
-      progress:    optional callable ``progress(step, loss=...)`` (e.g. a ProgressDisplay's ``update``);
-                   ``loss`` is the mean training loss since the previous call
-      lr_end:      None (a constant learning rate) or the learning rate of the last step: the rate then falls
-                   linearly from lr to lr_end, so that the last steps are small ones
-    Returns:
-      Seq2SeqResult
-    """
-    _check_kind(attention)
-    check_rng(rng)
-    steps = check_int("steps", steps)
-    batch = check_int("batch", batch)
-    hidden = check_int("hidden", hidden)
-    min_length = check_int("min_length", min_length)
-    max_length = check_int("max_length", max_length)
-    if max_length < min_length:
-        raise ValueError(f"max_length: expected an int >= min_length = {min_length}, got {max_length}")
-    eval_size = check_int("eval_size", eval_size)
-    progress_every = check_int("progress_every", progress_every)
-    if isinstance(lr, bool) or not (isinstance(lr, (int, float, np.integer, np.floating)) and np.isfinite(lr)
-                                    and lr > 0):
-        raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")
-    if lr_end is not None and (isinstance(lr_end, bool) or not (
-            isinstance(lr_end, (int, float, np.integer, np.floating)) and np.isfinite(lr_end) and lr_end >= 0)):
-        raise ValueError(f"lr_end: expected None or a non-negative learning rate, got {lr_end!r}")
-    if clip is not None and (isinstance(clip, bool) or not (isinstance(clip, (int, float, np.integer, np.floating))
-                                                            and np.isfinite(clip) and clip > 0)):
-        raise ValueError(f"clip: expected None or a positive finite number, got {clip!r}")
-    if progress is not None and not callable(progress):
-        raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
-    start = time.perf_counter()
-    init_rng, data_rng, eval_rng = (np.random.default_rng(s) for s in rng.integers(0, 2 ** 63, size=3))
-    params = init_seq2seq(attention, hidden, init_rng, dtype=dtype)
-    state = adam_init(params)
-    losses = np.empty(steps)  # (steps,)
-    norms = np.empty(steps)  # (steps,)
-    for step in range(1, steps + 1):
-        L = int(data_rng.integers(min_length, max_length + 1))
-        src, tgt, tgt_in = make_reversal_batch(L, batch, data_rng)  # (L, B) each
-        logits, cache = seq2seq_forward(params, src, tgt_in)  # (L, B, K)
-        loss, dlogits = softmax_cross_entropy(logits, tgt, batch_axis=None)
-        grads = seq2seq_backward(dlogits, cache)
-        norms[step - 1] = np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values()))
-        if clip is not None:
-            grads, _ = clip_grad_norm(grads, clip)
-        rate = lr if lr_end is None else lr + (lr_end - lr) * (step - 1) / max(steps - 1, 1)
-        params, state = adam_step(params, grads, state, lr=rate)
-        losses[step - 1] = loss
-        if progress is not None and (step % progress_every == 0 or step == steps):
-            since = losses[(step - 1) // progress_every * progress_every:step]
-            progress(step, loss=float(np.mean(since)))
-    lengths = np.arange(min_length, max_length + 1)  # (m,)
-    exact, token = evaluate_by_length(params, lengths, eval_size, eval_rng)
-    config = dict(steps=steps, batch=batch, lr=lr, lr_end=lr_end, hidden=hidden, min_length=min_length, max_length=max_length,
-                  clip=clip, eval_size=eval_size, dtype=np.dtype(dtype).name)
-    return Seq2SeqResult(attention=attention, lengths=lengths, exact_match=exact, token_accuracy=token,
-                         loss=losses, grad_norm=norms, params=params, seconds=time.perf_counter() - start,
-                         config=config)

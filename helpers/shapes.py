@@ -14,11 +14,13 @@ The course letters: T time steps, N sequences in the batch, D input features, H 
 """
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Mapping, MutableMapping, Sequence
 
 import numpy as np
 
-__all__ = ["check_array", "check_shape", "check_params", "format_spec", "check_int"]
+__all__ = ["check_array", "check_shape", "check_params", "format_spec", "check_int", "check_real",
+           "check_float_dtype", "with_settings", "FLOAT_DTYPES"]
 
 Spec = Sequence["int | str | None"]
 
@@ -139,3 +141,61 @@ def check_int(name: str, value, minimum: int = 1) -> int:
         wanted = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{name}: expected {wanted}, got {value!r}")
     return int(value)
+
+
+def check_real(name: str, value, minimum: float | None = 0.0, *, inclusive: bool = False,
+               maximum: float | None = None, allow_none: bool = False, what: str | None = None) -> float | None:
+    """``value`` as a float if it is a finite real number (not a bool) above ``minimum`` (at or above it with
+    ``inclusive``) and below ``maximum``; None if ``allow_none`` and it is None; else a ValueError naming it.
+
+    ``what`` words the expectation (default: "a positive finite number", "a non-negative finite number" or
+    "a finite number in [minimum, maximum)").
+    """
+    if allow_none and value is None:
+        return None
+    ok = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) \
+        and bool(np.isfinite(value))
+    if ok and minimum is not None:
+        ok = value >= minimum if inclusive else value > minimum
+    if ok and maximum is not None:
+        ok = value < maximum
+    if not ok:
+        if what is None:
+            if maximum is not None:
+                what = f"a finite number in {'[' if inclusive else '('}{minimum}, {maximum})"
+            elif minimum == 0.0:
+                what = "a non-negative finite number" if inclusive else "a positive finite number"
+            elif minimum is None:
+                what = "a finite number"
+            else:
+                what = f"a finite number {'>=' if inclusive else '>'} {minimum}"
+        raise ValueError(f"{name}: expected {'None or ' if allow_none else ''}{what}, got {value!r}")
+    return float(value)
+
+
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def check_float_dtype(dtype) -> str:
+    """The name of ``dtype`` ("float32" or "float64"), given as a name, a NumPy type or a dtype; else a ValueError."""
+    try:
+        name = None if dtype is None else np.dtype(dtype).name  # (np.dtype(None) would be float64)
+    except (TypeError, ValueError):
+        name = None
+    if name not in FLOAT_DTYPES:
+        raise ValueError(f"dtype: expected one of {FLOAT_DTYPES}, got {dtype!r}")
+    return name
+
+
+def with_settings(config, config_type, settings: dict):
+    """``config`` (None: the defaults of ``config_type``) with ``settings`` replacing some of its fields; a
+    ValueError names a setting that is not a field."""
+    if config is None:
+        config = config_type()
+    elif not isinstance(config, config_type):
+        raise ValueError(f"config: expected a {config_type.__name__} or None, got {type(config).__name__}")
+    unknown = sorted(set(settings) - {f.name for f in fields(config_type)})
+    if unknown:
+        raise ValueError(f"{unknown[0]}: not a setting of {config_type.__name__}; expected one of "
+                         f"{[f.name for f in fields(config_type)]}")
+    return replace(config, **settings) if settings else config

@@ -45,7 +45,7 @@ from . import lstm, rnn
 from .losses import mean_squared_error
 from .optim import adam_init, adam_step, clip_grad_norm
 from .seeding import check_rng
-from .shapes import check_array, check_int
+from .shapes import check_array, check_int, check_real
 
 __all__ = ["CORES", "MEAN_PREDICTOR_MSE", "make_adding_problem", "init_regressor", "core_of",
            "regressor_forward", "regressor_backward", "RegressorCache", "train_adding", "AddingResult"]
@@ -244,11 +244,8 @@ def train_adding(core: str, T: int, rng: np.random.Generator, steps: int = 1000,
     hidden = check_int("hidden", hidden)
     eval_every = check_int("eval_every", eval_every)
     eval_size = check_int("eval_size", eval_size)
-    if not (isinstance(lr, (int, float, np.integer, np.floating)) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")
-    if clip is not None and not (isinstance(clip, (int, float, np.integer, np.floating))
-                                 and np.isfinite(clip) and clip > 0):
-        raise ValueError(f"clip: expected None or a positive finite number, got {clip!r}")
+    check_real("lr", lr, what="a positive learning rate")
+    check_real("clip", clip, allow_none=True)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
     start = time.perf_counter()

@@ -39,11 +39,12 @@ from .datasets import DATA_DIR, verify_checksum
 from .numerics import log_softmax
 from .optim import adam_init, adam_step, transformer_lr
 from .seeding import check_rng
-from .shapes import check_int
+from .shapes import check_float_dtype, check_int, check_real, with_settings
+from .transformer_layers import check_norm
 
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "DE_PIECES", "EN_WORDS", "EN_VOCAB", "DE_VOCAB", "NumberWords",
            "load_number_words", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
-           "decode_german", "Batch", "make_batch", "smoothed_cross_entropy", "TranslatorResult",
+           "decode_german", "Batch", "make_batch", "smoothed_cross_entropy", "TranslatorConfig", "TranslatorResult",
            "train_translator", "translate", "exact_match", "attention_maps", "head_scores"]
 
 SPECIALS = ("<pad>", "<bos>", "<eos>")
@@ -206,64 +207,107 @@ def smoothed_cross_entropy(logits, targets, lengths, smoothing: float = 0.0):
 
 # --------------------------------------------------------------------------- training and use
 
+@dataclass(frozen=True)
+class TranslatorConfig:
+    """The model's sizes and the training settings of :func:`train_translator`; every field is checked.
+
+    Model:    d_model, h (heads; a divisor of d_model), d_ff, n_layers (encoder and decoder layers each),
+              norm ("pre" or "post")
+    Training: steps, batch (pairs per step), warmup and lr_scale (the rate is lr_scale * transformer_lr(step,
+              d_model, warmup)), smoothing (label smoothing eps, in [0, 1)), dtype ("float32" or "float64"),
+              eval_every and eval_size (validation exact match on the first eval_size pairs, every eval_every
+              steps)
+    """
+
+    d_model: int = 64
+    h: int = 4
+    d_ff: int = 128
+    n_layers: int = 2
+    norm: str = "pre"
+    steps: int = 1500
+    batch: int = 64
+    warmup: int = 400
+    lr_scale: float = 0.5
+    smoothing: float = 0.1
+    dtype: str = "float32"
+    eval_every: int = 250
+    eval_size: int = 500
+
+    def __post_init__(self):
+        for name in ("d_model", "h", "d_ff", "n_layers", "steps", "batch", "warmup", "eval_every", "eval_size"):
+            object.__setattr__(self, name, check_int(name, getattr(self, name)))
+        if self.d_model % self.h:
+            raise ValueError(f"h: expected a divisor of d_model = {self.d_model}, got {self.h}")
+        check_norm(self.norm)
+        object.__setattr__(self, "lr_scale", check_real("lr_scale", self.lr_scale))
+        object.__setattr__(self, "smoothing", check_real("smoothing", self.smoothing, inclusive=True, maximum=1.0))
+        object.__setattr__(self, "dtype", check_float_dtype(self.dtype))
+
+
 @dataclass
 class TranslatorResult:
     """What :func:`train_translator` returns. ``history`` holds (step, seconds, validation exact match)."""
 
     params: dict
-    config: dict
+    config: TranslatorConfig
     loss: np.ndarray = field(repr=False)
     history: list = field(default_factory=list)
     seconds: float = 0.0
 
 
-def train_translator(data: dict, rng: np.random.Generator, steps: int = 1500, batch: int = 64, d_model: int = 64,
-                     h: int = 4, d_ff: int = 128, n_layers: int = 2, warmup: int = 400, lr_scale: float = 0.5,
-                     smoothing: float = 0.1, norm: str = "pre", dtype=np.float32, eval_every: int = 250,
-                     eval_size: int = 500, progress: Callable | None = None) -> TranslatorResult:
+def train_translator(data: dict, rng: np.random.Generator, config: TranslatorConfig | None = None,
+                     progress: Callable | None = None, **settings) -> TranslatorResult:
     """Train the encoder-decoder on data["train"]; score exact match on (part of) data["validation"].
 
-    Inputs: data from :func:`load_number_words`; rng; the sizes of the model and of training; ``progress``:
-            an optional callable ``progress(step, loss=..., val_exact=...)`` called every ``eval_every`` steps
-    Returns: TranslatorResult (its config holds every setting, so that :func:`translate` can use the model)
+    Inputs: data from :func:`load_number_words`; rng; config: a TranslatorConfig (None: the defaults);
+            progress: an optional callable ``progress(step, loss=..., val_exact=...)`` called every
+            ``config.eval_every`` steps; settings: fields of TranslatorConfig that replace those of ``config``,
+            e.g. ``steps=200``
+    Returns: TranslatorResult (its config is what :func:`translate` and the figures need to use the model)
     """
     check_rng(rng)
-    for name, value in (("steps", steps), ("batch", batch), ("eval_every", eval_every), ("eval_size", eval_size)):
-        check_int(name, value)
+    c = with_settings(config, TranslatorConfig, settings)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
-    config = dict(d_model=d_model, h=h, d_ff=d_ff, n_layers=n_layers, norm=norm, steps=steps, batch=batch,
-                  warmup=warmup, lr_scale=lr_scale, smoothing=smoothing, dtype=np.dtype(dtype).name)
     init_rng, batch_rng = (np.random.default_rng(s) for s in rng.integers(0, 2 ** 63, size=2))
-    params = tf.init_transformer(len(EN_VOCAB), len(DE_VOCAB), d_model, h, d_ff, n_layers, init_rng, norm=norm)
-    params = {k: v.astype(dtype) for k, v in params.items()}
+    params = tf.init_transformer(len(EN_VOCAB), len(DE_VOCAB), c.d_model, c.h, c.d_ff, c.n_layers, init_rng,
+                                 norm=c.norm)
+    params = {k: v.astype(c.dtype) for k, v in params.items()}
     state = adam_init(params)
     train, val = data["train"], data["validation"]
-    val_part = NumberWords(val.numbers[:eval_size], val.english[:eval_size], val.german[:eval_size])
-    losses = np.empty(steps)  # (steps,)
+    val_part = NumberWords(val.numbers[:c.eval_size], val.english[:c.eval_size], val.german[:c.eval_size])
+    losses = np.empty(c.steps)  # (steps,)
     history = []
     start = time.perf_counter()
-    for step in range(1, steps + 1):
-        b = make_batch(train, batch_rng.integers(0, len(train.numbers), size=batch))
-        logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, h, b.src_lengths, b.tgt_lengths, norm)
-        loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, smoothing)
+    for step in range(1, c.steps + 1):
+        b = make_batch(train, batch_rng.integers(0, len(train.numbers), size=c.batch))
+        logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, c.h, b.src_lengths, b.tgt_lengths, c.norm)
+        loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, c.smoothing)
         grads = tf.transformer_backward(dlogits, cache)
-        lr = lr_scale * transformer_lr(step, d_model, warmup)
+        lr = c.lr_scale * transformer_lr(step, c.d_model, c.warmup)
         params, state = adam_step(params, grads, state, lr=lr, beta2=0.98, eps=1e-9)
         losses[step - 1] = loss
-        if step % eval_every == 0 or step == steps:
-            accuracy = exact_match(translate(params, config, val_part.english), val_part.german)
+        if step % c.eval_every == 0 or step == c.steps:
+            accuracy = exact_match(translate(params, c, val_part.english), val_part.german)
             history.append((step, time.perf_counter() - start, accuracy))
             if progress is not None:
-                progress(step, loss=float(losses[max(0, step - eval_every):step].mean()), val_exact=accuracy)
-    return TranslatorResult(params, config, losses, history, time.perf_counter() - start)
+                progress(step, loss=float(losses[max(0, step - c.eval_every):step].mean()), val_exact=accuracy)
+    return TranslatorResult(params, c, losses, history, time.perf_counter() - start)
 
 
-def translate(params: dict, config: dict, english, max_len: int = 10) -> list:
+def _check_config(config) -> TranslatorConfig:
+    if not isinstance(config, TranslatorConfig):
+        raise ValueError(f"config: expected the TranslatorConfig of the model (e.g. train_translator's "
+                         f"result.config), got {type(config).__name__}")
+    return config
+
+
+def translate(params: dict, config: TranslatorConfig, english, max_len: int = 10) -> list:
     """Greedy translation of English number words: a list of German words."""
+    config = _check_config(config)
     src, src_lengths = encode_english(english)
-    out = tf.greedy_decode(params, src, config["h"], BOS, max_len, eos=EOS, src_lengths=src_lengths,
-                           norm=config["norm"])  # (N, max_len)
+    out = tf.greedy_decode(params, src, config.h, BOS, max_len, eos=EOS, src_lengths=src_lengths,
+                           norm=config.norm)  # (N, max_len)
     return [decode_german(row) for row in out]
 
 
@@ -274,16 +318,17 @@ def exact_match(predicted, expected) -> float:
     return float(np.mean([p == e for p, e in zip(predicted, expected)]))
 
 
-def attention_maps(params: dict, config: dict, english: str, german: str) -> dict:
+def attention_maps(params: dict, config: TranslatorConfig, english: str, german: str) -> dict:
     """The attention weights of one pair, with the decoder reading <bos> + the German pieces.
 
     Returns: {"source": English tokens, "target": German pieces + "<eos>" (what each decoder position predicts),
               "decoder_input": "<bos>" + pieces, "encoder": [per layer (h, T_src, T_src)],
               "decoder": [per layer (h, T_tgt, T_tgt)], "cross": [per layer (h, T_tgt, T_src)]}
     """
+    config = _check_config(config)
     src, src_lengths = encode_english([english])
     tgt_in, tgt_out, tgt_lengths = encode_german([german])
-    _, cache = tf.transformer_forward(params, src, tgt_in, config["h"], src_lengths, tgt_lengths, config["norm"])
+    _, cache = tf.transformer_forward(params, src, tgt_in, config.h, src_lengths, tgt_lengths, config.norm)
     pieces = tokenize_german(german)
     return {"source": tokenize_english(english), "target": pieces + ["<eos>"], "decoder_input": ["<bos>"] + pieces,
             "encoder": [c.caches["attn"].attention.weights[0] for c in cache.encoder.layer_caches],
@@ -291,7 +336,7 @@ def attention_maps(params: dict, config: dict, english: str, german: str) -> dic
             "cross": [c.caches["cross"].attention.weights[0] for c in cache.decoder.layer_caches]}
 
 
-def head_scores(params: dict, config: dict, data: NumberWords) -> dict:
+def head_scores(params: dict, config: TranslatorConfig, data: NumberWords) -> dict:
     """Where each cross-attention head looks when the German says units before tens, over many numbers.
 
     Uses the numbers of ``data`` whose last two digits have units and tens (21-99 without the round tens,
@@ -306,6 +351,7 @@ def head_scores(params: dict, config: dict, data: NumberWords) -> dict:
     Returns: {"numbers": (M,), "units": (M, n_layers, h), "tens": (M, n_layers, h),
               "units_on_tens": (M, n_layers, h)}
     """
+    config = _check_config(config)
     if not isinstance(data, NumberWords):
         raise ValueError(f"data: expected a NumberWords split, got {type(data).__name__}")
     numbers = np.asarray(data.numbers)  # (n,)
@@ -314,8 +360,8 @@ def head_scores(params: dict, config: dict, data: NumberWords) -> dict:
         raise ValueError("data: expected at least one number whose last two digits have units and tens (21-99, "
                          "not a round ten)")
     b = make_batch(data, index)
-    _, cache = tf.transformer_forward(params, b.src, b.tgt_in, config["h"], b.src_lengths, b.tgt_lengths,
-                                      config["norm"])
+    _, cache = tf.transformer_forward(params, b.src, b.tgt_in, config.h, b.src_lengths, b.tgt_lengths,
+                                      config.norm)
     rows = np.arange(len(index))  # (M,)
     u = np.argmax(b.tgt_out == _DE_ID["und"], axis=1) - 1  # (M,): the row predicting the units piece
     S = b.src_lengths  # (M,)

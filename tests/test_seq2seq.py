@@ -9,7 +9,9 @@ from helpers.losses import softmax_cross_entropy
 from helpers.seeding import make_rng
 from helpers.seq2seq import (ATTENTION_KINDS, BOS_ID, SYMBOLS, VOCAB, attention_of, decode, encode,
                              evaluate_by_length, greedy_decode, init_seq2seq, make_reversal_batch, one_hot,
-                             seq2seq_backward, seq2seq_forward, train_seq2seq)
+                             seq2seq_backward, seq2seq_forward)
+from helpers import seq2seq_training
+from helpers.seq2seq_training import Seq2SeqConfig, train_seq2seq
 
 
 # --------------------------------------------------------------------------- the task
@@ -234,7 +236,7 @@ def test_training_lowers_the_loss_and_reports_per_length():
     assert np.mean(result.loss[-10:]) < 0.7 * np.mean(result.loss[:10])
     assert result.exact_match[0] > 0.5  # length 1 is learned (chance: 0.1)
     assert attention_of(result.params) == "additive" and result.params["W_a"].dtype == np.float32
-    assert result.seconds > 0 and result.config["max_length"] == 4
+    assert result.seconds > 0 and result.config.max_length == 4 and result.config.lr_end is None
 
 
 def test_training_is_reproducible_and_scores_with_its_own_generator():
@@ -250,14 +252,14 @@ def test_training_is_reproducible_and_scores_with_its_own_generator():
 
 def test_training_clips_by_global_norm(monkeypatch):
     seen = []
-    real_clip = seq2seq.clip_grad_norm
+    real_clip = seq2seq_training.clip_grad_norm
 
     def spy(grads, max_norm):
         clipped, total = real_clip(grads, max_norm)
         seen.append((max_norm, total))
         return clipped, total
 
-    monkeypatch.setattr(seq2seq, "clip_grad_norm", spy)
+    monkeypatch.setattr(seq2seq_training, "clip_grad_norm", spy)
     result = train_seq2seq("none", make_rng(5), steps=3, batch=4, hidden=4, max_length=3, eval_size=5, clip=1e-3)
     assert [m for m, _ in seen] == [1e-3] * 3
     np.testing.assert_allclose(result.grad_norm, [t for _, t in seen], rtol=1e-6)
@@ -268,13 +270,13 @@ def test_training_clips_by_global_norm(monkeypatch):
 
 def test_training_decays_the_learning_rate_linearly(monkeypatch):
     rates = []
-    real_adam = seq2seq.adam_step
+    real_adam = seq2seq_training.adam_step
 
     def spy(params, grads, state, lr):
         rates.append(lr)
         return real_adam(params, grads, state, lr=lr)
 
-    monkeypatch.setattr(seq2seq, "adam_step", spy)
+    monkeypatch.setattr(seq2seq_training, "adam_step", spy)
     common = dict(steps=5, batch=4, hidden=4, max_length=3, eval_size=5)
     train_seq2seq("none", make_rng(5), lr=1e-2, lr_end=2e-3, **common)
     np.testing.assert_allclose(rates, [1e-2, 8e-3, 6e-3, 4e-3, 2e-3])
@@ -297,12 +299,30 @@ def test_training_decays_the_learning_rate_linearly(monkeypatch):
     (dict(clip=0.0), "clip: expected None or a positive finite number"),
     (dict(progress=3), "progress: expected a callable"),
     (dict(eval_size=0), "eval_size:"),
+    (dict(dtype=np.int32), "dtype: expected one of"),
+    (dict(hiden=8), "hiden: not a setting of Seq2SeqConfig"),
+    (dict(config=dict(steps=2)), "config: expected a Seq2SeqConfig or None, got dict"),
 ])
 def test_train_seq2seq_bad_input(kwargs, match):
     args = dict(attention="dot", rng=make_rng(0), steps=2, batch=2, hidden=2, max_length=3, eval_size=2)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         train_seq2seq(**args)
+
+
+def test_config_is_checked_frozen_and_overridden_by_settings(monkeypatch):
+    config = Seq2SeqConfig(steps=4, batch=2, hidden=3, max_length=2, eval_size=2, dtype=np.float64)
+    assert config.dtype == "float64" and config.clip == 1.0 and isinstance(config.lr, float)
+    with pytest.raises(AttributeError):
+        config.steps = 5  # frozen: a run's settings cannot change under it
+    assert [config.learning_rate(s) for s in (1, 4)] == [pytest.approx(1e-2), pytest.approx(1e-3)]
+    seen = []
+    monkeypatch.setattr(seq2seq_training, "init_seq2seq",
+                        lambda kind, hidden, rng, dtype: seen.append((hidden, dtype)) or init_seq2seq(kind, hidden, rng,
+                                                                                                      dtype=dtype))
+    result = train_seq2seq("none", make_rng(1), config, hidden=5)  # a setting replaces the config's field
+    assert seen == [(5, np.float64)] and result.config == Seq2SeqConfig(**{**config.__dict__, "hidden": 5})
+    assert result.loss.shape == (4,) and config.hidden == 3
 
 
 # --------------------------------------------------------------------------- figures

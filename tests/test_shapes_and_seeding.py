@@ -1,8 +1,11 @@
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
 from helpers.seeding import check_rng, make_rng
-from helpers.shapes import check_array, check_params, check_shape, format_spec
+from helpers.shapes import (check_array, check_float_dtype, check_params, check_real, check_shape, format_spec,
+                            with_settings)
 
 
 def test_check_shape_binds_and_enforces_named_sizes():
@@ -81,3 +84,49 @@ def test_check_int_names_the_argument(value, minimum, match):
 def test_check_int_returns_a_python_int():
     from helpers.shapes import check_int
     assert check_int("n", np.int64(3)) == 3 and type(check_int("n", np.int64(3))) is int
+
+
+@pytest.mark.parametrize("value, kwargs, match", [
+    (0.0, {}, "x: expected a positive finite number, got 0.0"),
+    (-1, dict(inclusive=True), "x: expected a non-negative finite number, got -1"),
+    (float("nan"), {}, "x: expected a positive finite number, got nan"),
+    (float("inf"), dict(minimum=None), "x: expected a finite number, got inf"),
+    (True, {}, "x: expected a positive finite number, got True"),
+    ("1", {}, "x: expected a positive finite number, got '1'"),
+    (None, {}, "x: expected a positive finite number, got None"),
+    (1.0, dict(inclusive=True, maximum=1.0), r"x: expected a finite number in \[0.0, 1.0\), got 1.0"),
+    (2, dict(minimum=2), "x: expected a finite number > 2, got 2"),
+    (0, dict(allow_none=True), "x: expected None or a positive finite number"),
+    (0, dict(what="a positive learning rate"), "x: expected a positive learning rate, got 0"),
+])
+def test_check_real_names_the_argument_and_the_range(value, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check_real("x", value, **kwargs)
+
+
+def test_check_real_accepts_numbers_in_range():
+    assert check_real("x", np.float32(0.5)) == 0.5 and type(check_real("x", np.int64(3))) is float
+    assert check_real("x", 0, inclusive=True) == 0.0 and check_real("x", 0.99, inclusive=True, maximum=1.0) == 0.99
+    assert check_real("x", None, allow_none=True) is None and check_real("x", -3.0, minimum=None) == -3.0
+
+
+def test_check_float_dtype():
+    assert [check_float_dtype(d) for d in (np.float32, "float64", np.dtype("float32"))] == \
+        ["float32", "float64", "float32"]
+    for bad in (np.int64, "float16", "nonsense", None, 3):
+        with pytest.raises(ValueError, match="dtype: expected one of"):
+            check_float_dtype(bad)
+
+
+def test_with_settings_replaces_fields_and_names_unknown_ones():
+    @dataclass(frozen=True)
+    class Settings:
+        steps: int = 10
+        lr: float = 0.1
+
+    assert with_settings(None, Settings, {}) == Settings()
+    assert with_settings(Settings(steps=3), Settings, {"lr": 0.5}) == Settings(steps=3, lr=0.5)
+    with pytest.raises(ValueError, match=r"step: not a setting of Settings; expected one of \['steps', 'lr'\]"):
+        with_settings(None, Settings, {"step": 3})
+    with pytest.raises(ValueError, match="config: expected a Settings or None, got dict"):
+        with_settings({"steps": 3}, Settings, {})

@@ -10,6 +10,7 @@ from helpers.datasets import DATA_DIR
 from helpers.gradcheck import numerical_gradient, rel_error
 from helpers.losses import softmax_cross_entropy
 from helpers.seeding import make_rng
+from helpers.transformer import init_transformer
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +136,7 @@ def test_training_lowers_the_loss_and_translates(data):
     assert [c[0] for c in calls] == [20, 40] and set(calls[0][1]) == {"loss", "val_exact"}
     assert result.loss.shape == (40,) and result.loss[-10:].mean() < 0.8 * result.loss[:10].mean()
     assert [h[0] for h in result.history] == [20, 40] and all(0 <= h[2] <= 1 for h in result.history)
-    assert result.params["src_embed"].dtype == np.float32 and result.config["norm"] == "pre"
+    assert result.params["src_embed"].dtype == np.float32 and result.config.norm == "pre"
     german = tr.translate(result.params, result.config, ["three hundred forty-one", "seven"])
     assert len(german) == 2 and all(isinstance(g, str) for g in german)
     again = tr.train_translator(data, make_rng(3), steps=5, batch=4, d_model=8, h=2, d_ff=8, n_layers=1,
@@ -167,6 +168,30 @@ def test_train_translator_bad_input(data):
         tr.train_translator(data, 0)
     with pytest.raises(ValueError, match="progress"):
         tr.train_translator(data, make_rng(0), steps=1, progress="yes")
+    with pytest.raises(ValueError, match="layers: not a setting of TranslatorConfig"):
+        tr.train_translator(data, make_rng(0), layers=1)
+
+
+@pytest.mark.parametrize("settings, match", [
+    (dict(h=3), "h: expected a divisor of d_model = 64, got 3"),
+    (dict(norm="middle"), "norm: expected 'post'"),
+    (dict(smoothing=1.0), r"smoothing: expected a finite number in \[0.0, 1.0\)"),
+    (dict(smoothing=-0.1), "smoothing:"),
+    (dict(lr_scale=0), "lr_scale: expected a positive finite number"),
+    (dict(dtype="float16"), "dtype: expected one of"),
+    (dict(warmup=1.5), "warmup: expected a positive int"),
+])
+def test_translator_config_is_checked(settings, match):
+    with pytest.raises(ValueError, match=match):
+        tr.TranslatorConfig(**settings)
+
+
+def test_translate_needs_the_models_config(data):
+    config = tr.TranslatorConfig(d_model=8, h=2, d_ff=8, n_layers=1)
+    params = init_transformer(len(tr.EN_VOCAB), len(tr.DE_VOCAB), 8, 2, 8, 1, make_rng(0), norm="pre")
+    assert len(tr.translate(params, config, ["seven"])) == 1
+    with pytest.raises(ValueError, match="config: expected the TranslatorConfig of the model"):
+        tr.translate(params, {"h": 2, "norm": "pre"}, ["seven"])
 
 
 def test_head_scores_read_the_units_and_tens_cells_of_attention_maps(data):

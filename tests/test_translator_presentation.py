@@ -6,7 +6,8 @@ import pytest
 from helpers import plots
 from helpers.seeding import make_rng
 from helpers.transformer import init_transformer
-from helpers.translation import DE_VOCAB, EN_VOCAB, attention_maps, load_number_words, translate
+from helpers.translation import (DE_VOCAB, EN_VOCAB, TranslatorConfig, attention_maps, load_number_words,
+                                 translate)
 
 
 def _gid(ax, gid):
@@ -26,7 +27,7 @@ def pairs(data):
 @pytest.fixture(scope="module")
 def model():
     """A small untrained model: its output is arbitrary, which is what the figures must show faithfully."""
-    config = dict(h=2, norm="pre")
+    config = TranslatorConfig(d_model=16, h=2, d_ff=32, n_layers=2, norm="pre")
     params = init_transformer(len(EN_VOCAB), len(DE_VOCAB), 16, 2, 32, 2, make_rng(4), norm="pre")
     return params, config
 
@@ -152,7 +153,7 @@ def test_translation_explorer_builds_without_arguments_and_rejects_bad_settings(
     assert [v for _, v in explorer.layer_buttons.options] == [0, 1]
     assert [v for _, v in explorer.head_buttons.options] == [0, 1, 2, 3]
     params, config = model
-    with pytest.raises(ValueError, match="config: expected the dict of train_translator"):
+    with pytest.raises(ValueError, match="config: expected the TranslatorConfig of the model"):
         TranslationExplorer(params, {"h": 2}, data)
     with pytest.raises(ValueError, match=r"layer, head: expected 0 <= layer < 2 and 0 <= head < 2"):
         TranslationExplorer(params, config, data, head=2)
