@@ -2,10 +2,14 @@
 
 The package is layered; a module imports only from its own layer or the ones below it.
 
-1. core        numerics, gradcheck, shapes, seeding, environment
-2. models      dense, conv  (later: rnn, lstm, attention, transformer)
-3. training    datasets     (later: optim, tasks)
-4. presentation plots, widgets   (the only modules that import matplotlib / ipywidgets)
+1. core          numerics, gradcheck, shapes, seeding, environment
+2. models        dense, conv, rnn, lstm, losses, scalar_rnn, attention, transformer_layers, transformer
+3. training      datasets, optim, tasks, gradflow, score_scaling, seq2seq, seq2seq_training, translation
+4. presentation  plots/ and widgets/, one module per topic (the only code that imports matplotlib / ipywidgets)
+
+Where to start reading: the step functions, ``rnn.step_forward`` / ``rnn.step_backward`` and
+``lstm.step_forward`` / ``lstm.step_backward``, are the equations written out for one time step; the sequence
+functions (``rnn.forward``, ``lstm.forward``) are the same equations, fused and vectorised for speed.
 
 Import what you need by name, e.g. ``from helpers.numerics import sigmoid``. Importing ``helpers``
 itself loads nothing else, so layers 1-3 work without matplotlib or ipywidgets installed.

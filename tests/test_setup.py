@@ -1,4 +1,5 @@
 """The project's set-up: pins agree, layers import without the presentation libraries."""
+import ast
 import re
 import subprocess
 import sys
@@ -83,14 +84,42 @@ def test_installed_browser_packages_match_their_pins():
     assert off == []
 
 
-# every module of helpers and its layer (see the design): a new module must be added here
+# every module of helpers and its layer (see the design): a new module must be added here; every module of the
+# presentation packages (helpers/plots/, helpers/widgets/) is layer 4
 LAYER = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment": 1,
          "dense": 2, "conv": 2, "rnn": 2, "lstm": 2, "losses": 2, "scalar_rnn": 2, "attention": 2,
-         "transformer": 2,
+         "transformer_layers": 2, "transformer": 2,
          "datasets": 3, "optim": 3, "tasks": 3, "gradflow": 3, "seq2seq": 3, "score_scaling": 3,
-         "translation": 3, "plots": 4, "widgets": 4}
-MODULES = sorted(p.stem for p in (ROOT / "helpers").glob("*.py") if p.stem != "__init__")
-LAYERS_1_TO_3 = ["helpers"] + [f"helpers.{m}" for m in MODULES if LAYER.get(m, 4) <= 3]
+         "translation": 3, "seq2seq_training": 3, "plots": 4, "widgets": 4}
+PRESENTATION = ("plots", "widgets")
+MODULES = sorted(".".join(p.relative_to(ROOT / "helpers").with_suffix("").parts)
+                 for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py")
+PACKAGES = sorted(p.parent.name for p in (ROOT / "helpers").glob("*/__init__.py"))
+LAYERS_1_TO_3 = ["helpers"] + [f"helpers.{m}" for m in MODULES if LAYER.get(m.split(".")[0], 4) <= 3]
+MAX_MODULE_LINES = 500
+
+
+def _layer(module):
+    return LAYER[module.split(".")[0]]
+
+
+def _imported_modules(module):
+    """The helpers modules that ``module`` (dotted, relative to helpers) imports, anywhere in its code."""
+    path = ROOT / "helpers" / (module.replace(".", "/") + ".py")
+    package = module.split(".")[:-1]  # the package the module is in, relative to helpers
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package[:len(package) - (node.level - 1)]
+            if node.module:
+                found.add(".".join(base + node.module.split(".")))
+            else:
+                found.update(".".join(base + [alias.name]) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name[len("helpers."):] for a in node.names if a.name.startswith("helpers."))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers."):
+            found.add(node.module[len("helpers."):])
+    return found
 
 
 def test_math_layers_import_without_matplotlib_or_ipywidgets():
@@ -104,22 +133,43 @@ def test_math_layers_import_without_matplotlib_or_ipywidgets():
         f"for m in {LAYERS_1_TO_3!r}:\n"
         "    __import__(m)\n"
         "print('layers 1-3 imported')\n"
-        "try:\n"
-        "    import helpers.plots\n"
-        "except ImportError as e:\n"
-        "    print(e)\n"  # proves the blocker really blocks
+        "for m in ('helpers.plots', 'helpers.widgets'):\n"
+        "    try:\n"
+        "        __import__(m)\n"
+        "    except ImportError as e:\n"
+        "        print(e)\n"  # proves the blocker really blocks
     )
     proc = subprocess.run([sys.executable, "-c", blocker], capture_output=True, text=True, cwd=ROOT)
-    assert proc.stdout.splitlines() == ["layers 1-3 imported", "blocked: matplotlib"], proc.stderr
+    assert proc.stdout.splitlines() == ["layers 1-3 imported", "blocked: matplotlib", "blocked: ipywidgets"], \
+        proc.stderr
 
 
 def test_layers_only_import_downwards():
+    assert set(PACKAGES) == set(PRESENTATION), f"a new package in helpers: {PACKAGES}"
     for module in MODULES:
-        assert module in LAYER, f"new module {module}: give it a layer in LAYER"
+        assert module.split(".")[0] in LAYER, f"new module {module}: give it a layer in LAYER"
+    checked = 0
     for module in MODULES:
-        path = ROOT / "helpers" / f"{module}.py"
-        for dep in re.findall(r"^from \.(\w+) import", path.read_text(), re.M):
-            assert LAYER[dep] <= LAYER[module], f"{module} (layer {LAYER[module]}) imports {dep}"
+        for dep in _imported_modules(module):
+            assert dep.split(".")[0] in LAYER, f"{module} imports {dep}, which is not a helpers module"
+            assert _layer(dep) <= _layer(module), f"{module} (layer {_layer(module)}) imports {dep}"
+            assert not (module.startswith("plots.") and dep.startswith("widgets")), \
+                f"{module} imports {dep}: figures never depend on the widgets"
+            checked += 1
+    assert checked > 50  # the parser finds the imports (a broken one would pass every module)
+
+
+def test_import_parser_sees_relative_and_nested_imports():
+    assert "scalar_rnn" in _imported_modules("plots.clipping")  # two levels up
+    assert {"plots.lstm_diagrams", "widgets.explorer", "lstm"} <= _imported_modules("widgets.lstm_diagrams")
+    assert "transformer" in _imported_modules("translation")  # ``from . import transformer as tf``
+
+
+def test_every_module_is_small():
+    """One concept per module, a few hundred lines at most (the course's style guide)."""
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines()) for p in (ROOT / "helpers").rglob("*.py")}
+    assert len(sizes) > 30
+    assert {path: n for path, n in sizes.items() if n >= MAX_MODULE_LINES} == {}
 
 
 def test_environment_report_names_no_machine_path():
