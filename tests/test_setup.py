@@ -84,14 +84,14 @@ def test_installed_browser_packages_match_their_pins():
     assert off == []
 
 
-# every module of helpers and its layer (see the design): a new module must be added here; every module of the
-# presentation packages (helpers/plots/, helpers/widgets/) is layer 4
+# every module of helpers and its layer (see the design): a new module must be added here; a package's modules
+# have the package's layer (helpers/exercises/ is layer 3, helpers/plots/ and helpers/widgets/ layer 4)
 LAYER = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment": 1,
          "dense": 2, "conv": 2, "rnn": 2, "lstm": 2, "losses": 2, "scalar_rnn": 2, "attention": 2,
          "transformer_layers": 2, "transformer": 2,
          "datasets": 3, "optim": 3, "tasks": 3, "gradflow": 3, "seq2seq": 3, "score_scaling": 3,
-         "translation": 3, "seq2seq_training": 3, "plots": 4, "widgets": 4}
-PRESENTATION = ("plots", "widgets")
+         "translation": 3, "seq2seq_training": 3, "exercises": 3, "plots": 4, "widgets": 4}
+PACKAGE_NAMES = ("exercises", "plots", "widgets")
 MODULES = sorted(".".join(p.relative_to(ROOT / "helpers").with_suffix("").parts)
                  for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py")
 PACKAGES = sorted(p.parent.name for p in (ROOT / "helpers").glob("*/__init__.py"))
@@ -145,7 +145,7 @@ def test_math_layers_import_without_matplotlib_or_ipywidgets():
 
 
 def test_layers_only_import_downwards():
-    assert set(PACKAGES) == set(PRESENTATION), f"a new package in helpers: {PACKAGES}"
+    assert set(PACKAGES) == set(PACKAGE_NAMES), f"a new package in helpers: {PACKAGES}"
     for module in MODULES:
         assert module.split(".")[0] in LAYER, f"new module {module}: give it a layer in LAYER"
     checked = 0

@@ -1,0 +1,6 @@
+"""Exercises of notebook 10."""
+from __future__ import annotations
+
+__all__ = ["EXERCISES"]
+
+EXERCISES = []

@@ -1,0 +1,167 @@
+"""The exercises' contract: every check passes its reference, reads an untouched stub as not attempted, explains
+typical wrong answers, survives anything a learner's function does, and the stored notebooks hold the stubs."""
+import ast
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.exercises import EXERCISES, check, check_exercise, exercises_of, show_solution
+from helpers.exercises.core import CheckResult, make_stub
+from helpers.exercises.grading import find_exercise_cells
+
+ROOT = Path(__file__).resolve().parent.parent
+IDS = sorted(EXERCISES)
+
+
+def _not_implemented(*_):
+    raise NotImplementedError
+
+
+def test_every_notebook_from_01_has_two_to_four_exercises():
+    per_notebook = {f"{n:02d}": len(exercises_of(f"{n:02d}")) for n in range(1, 11)}
+    assert all(2 <= k <= 4 for k in per_notebook.values()), per_notebook
+    assert sum(per_notebook.values()) >= 28
+    assert all(e.id == f"{e.notebook}.{i + 1}" for n in per_notebook for i, e in enumerate(exercises_of(n)))
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_reference_solution_passes(exercise_id):
+    result = check(exercise_id, EXERCISES[exercise_id].solution)
+    assert isinstance(result, CheckResult)
+    assert result.passed and result.attempted and result.status == "done", result.message
+    assert result.message.startswith(f"✓ {exercise_id}")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_stub_has_the_solutions_signature_and_reads_as_not_attempted(exercise_id):
+    exercise = EXERCISES[exercise_id]
+    stub = ast.parse(exercise.stub).body
+    solution = ast.parse(inspect.getsource(exercise.solution).strip()).body[0]
+    assert len(stub) == 1 and isinstance(stub[0], ast.FunctionDef) and stub[0].name == exercise.function_name
+    assert ast.dump(stub[0].args) == ast.dump(solution.args)
+    body = stub[0].body
+    assert ast.get_docstring(stub[0]) == ast.get_docstring(solution)  # the statement of the shapes and equation
+    assert isinstance(body[-1], ast.Raise) and ast.unparse(body[-1].exc) == "NotImplementedError"
+    assert len(body) == 2  # the docstring and the raise: nothing of the solution leaks into the stub
+    assert exercise.stub == make_stub(exercise.solution, exercise.stub.split("    # ", 1)[1].split("\n    raise")[0]
+                                      .replace("\n    # ", " "))
+    result = check(exercise_id, _not_implemented)
+    assert not result.passed and not result.attempted and result.status == "not attempted"
+    assert "not attempted yet" in result.message and "Hint:" in result.message
+    assert not check(exercise_id, None).attempted
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_typical_mistakes_fail_with_their_own_explanation(exercise_id):
+    exercise = EXERCISES[exercise_id]
+    assert len(exercise.mistakes) >= 2, "each exercise must recognise at least two typical mistakes"
+    for mistake in exercise.mistakes:
+        result = check(exercise_id, mistake.wrong)
+        assert result.attempted and not result.passed, f"{mistake.hint!r} passes the check"
+        assert mistake.hint in result.message, (mistake.hint, result.message)
+        assert result.message.startswith(f"✗ {exercise_id}")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_whatever_the_function_does_the_check_explains_and_never_raises(exercise_id):
+    exercise = EXERCISES[exercise_id]
+    solution, n_out = exercise.solution, len(exercise.outputs)
+
+    def returns_none(*args):
+        return None
+
+    def raises(*args):
+        raise ValueError("operands could not be broadcast together")
+
+    def returns_text(*args):
+        return "h" if n_out == 1 else ("h",) * n_out
+
+    def too_few(*args):
+        out = solution(*args)
+        return out[:-1] if n_out > 1 else (out, out)
+
+    def wrong_shape(*args):
+        out = solution(*args)
+        grow = lambda a: np.concatenate([np.atleast_1d(a), np.atleast_1d(a)])  # noqa: E731
+        return tuple(grow(a) for a in out) if n_out > 1 else grow(out)
+
+    def nan(*args):
+        out = solution(*args)
+        spoil = lambda a: np.full(np.shape(a), np.nan)  # noqa: E731
+        return tuple(spoil(a) for a in out) if n_out > 1 else spoil(out)
+
+    expected_words = {returns_none: "returned None", raises: "raised ValueError", returns_text: "not an array",
+                      too_few: "returned", wrong_shape: "shape", nan: ""}
+    for candidate, words in expected_words.items():
+        result = check(exercise_id, candidate)
+        assert result.attempted and not result.passed, candidate.__name__
+        assert words in result.message, (candidate.__name__, result.message)
+        assert "case '" in result.message  # it says on which case
+    assert "expected a function" in check(exercise_id, 42).message
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_a_function_that_changes_its_inputs_in_place_is_told_so(exercise_id):
+    exercise = EXERCISES[exercise_id]
+    solution = exercise.solution
+
+    def mutating(*args):
+        out = solution(*args)
+        for a in args:
+            if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size:
+                a.flat[0] += 1.0
+                break
+        return out
+
+    if not any(isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size
+               for a in exercise.cases(np.random.default_rng(exercise.seed))[0].args):
+        pytest.skip("no float array input to change")
+    result = check(exercise_id, mutating)
+    assert not result.passed and "in place" in result.message
+
+
+def test_show_solution_shows_the_reference_code(capsys):
+    show_solution("02.1")  # outside a notebook IPython's display prints the Markdown object's repr
+    out = capsys.readouterr().out
+    assert "def rnn_step" in out or "Markdown" in out
+    with pytest.raises(ValueError, match="exercise_id: expected one of"):
+        check("99.9", print)
+
+
+def test_check_exercise_prints_the_message(capsys):
+    check_exercise("02.1", _not_implemented)
+    assert "02.1 One RNN step: not attempted yet" in capsys.readouterr().out
+
+
+def _stored(path):
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("notebook", sorted({e.notebook for e in EXERCISES.values()}))
+def test_stored_notebooks_hold_the_stubs_and_their_checks(notebook):
+    path = next((ROOT / "notebooks").glob(f"{notebook}_*.ipynb"))
+    nb = _stored(path)
+    exercises = exercises_of(notebook)
+    cells = find_exercise_cells(nb, exercises)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    positions = []
+    for exercise in exercises:
+        assert cells[exercise.id] == exercise.stub.rstrip("\n"), f"{exercise.id}: the stored cell is not the stub"
+        tagged = [i for i, c in enumerate(code) if c["metadata"].get("exercise") == exercise.id]
+        assert len(tagged) == 1, f"{exercise.id}: expected one cell tagged with the exercise"
+        i = tagged[0]
+        follow = code[i + 1]
+        assert "".join(follow["source"]) == f'check_exercise("{exercise.id}", {exercise.function_name})'
+        printed = "".join("".join(o.get("text", "")) for o in follow["outputs"])
+        assert printed.startswith(f"… {exercise.id} {exercise.title}: not attempted yet"), printed
+        assert exercise.solution.__doc__ is not None
+        body = inspect.getsource(exercise.solution).split('"""')[-1]
+        assert body.strip() not in cells[exercise.id]  # the solution's body is not in the notebook
+        positions.append(i)
+    assert positions == sorted(positions), "exercises appear in the order of their numbers"
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "show_solution(" not in text.replace("import check_exercise, show_solution", ""), \
+        "Run All must never show a solution"
