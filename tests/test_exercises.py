@@ -165,3 +165,68 @@ def test_stored_notebooks_hold_the_stubs_and_their_checks(notebook):
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert "show_solution(" not in text.replace("import check_exercise, show_solution", ""), \
         "Run All must never show a solution"
+
+
+# --------------------------------------------------------------------------- the checker itself, on a toy exercise
+
+def _two_outputs(a, b):
+    """Sum and product of two arrays (a toy exercise for the checker)."""
+    return a + b, a * b
+
+
+def _toy(**overrides):
+    from helpers.exercises.core import Case, Exercise, Mistake
+
+    def cases(rng):
+        return [Case("3 x 4", (rng.standard_normal((3, 4)), rng.standard_normal((3, 4)))),
+                Case("one entry", (np.array([[2.0]]), np.array([[3.0]]))),
+                Case("square", (rng.standard_normal((2, 2)), rng.standard_normal((2, 2))))]
+    settings = dict(id="99.1", title="Toy", solution=_two_outputs, stub=make_stub(_two_outputs, "one line each"),
+                    cases=cases, outputs=("total", "product"), hint="add and multiply",
+                    mistakes=(Mistake("Your total subtracts.", lambda a, b: (a - b, a * b)),
+                              Mistake("Your product divides.", lambda a, b: (a + b, a / b)),
+                              Mistake("Your total is twice a on the one-entry case only.",
+                                      lambda a, b: (a + b if a.size > 1 else 2 * a + 0 * b, a * b))),
+                    axes={"total": ("n", "j")}, seed=5)
+    settings.update(overrides)
+    return Exercise(**settings)
+
+
+def test_outputs_in_another_order_are_named():
+    from helpers.exercises.checker import run_check
+    result = run_check(_toy(), lambda a, b: (a * b, a + b))
+    assert "Right values, wrong order: you returned (product, total), expected (total, product)" in result.message
+
+
+def test_the_hint_shown_is_the_one_that_explains_the_most_failing_cases():
+    from helpers.exercises.checker import run_check
+    # a + a: equals "twice a" on the one-entry case (2 + 2 = 4 vs 2*2), and no known mistake elsewhere
+    result = run_check(_toy(), lambda a, b: (a - b, a * b))
+    assert "Your total subtracts." in result.message and "twice" not in result.message
+    coincidence = run_check(_toy(), lambda a, b: (2 * a, a * b))  # = the third mistake on one case only ...
+    assert "twice a on the one-entry case" in coincidence.message  # ... which is then all the evidence there is
+
+
+def test_single_numbers_complex_values_and_nan_are_explained_plainly():
+    from helpers.exercises.checker import run_check
+    from helpers.exercises.core import Case, Exercise, Mistake
+
+    def mean(x):
+        """The mean of x."""
+        return np.mean(x)
+
+    exercise = Exercise(id="99.2", title="Mean", solution=mean, stub=make_stub(mean, "one line"),
+                        cases=lambda rng: [Case("five", (rng.standard_normal(5),))], outputs=("m",), hint="np.mean",
+                        mistakes=(Mistake("Your m is a sum.", lambda x: np.sum(x)),
+                                  Mistake("Your m divides by zero.", lambda x: np.sum(x) / 0.0 * np.nan)))
+    scaled = run_check(exercise, lambda x: 1.5 * np.mean(x)).message
+    assert "times 1.5" not in scaled and "your m is" in scaled and "expected" in scaled  # no "right answer times"
+    assert "complex numbers" in run_check(exercise, lambda x: np.mean(x) + 1j).message
+    with np.errstate(all="ignore"):
+        assert "Your m divides by zero." in run_check(exercise, lambda x: np.sum(x) / 0.0 * np.nan).message
+
+
+def test_values_print_with_enough_digits_to_differ():
+    from helpers.exercises.checker import _fmt
+    assert _fmt(1.0293301, 1.0293305) != _fmt(1.0293305, 1.0293301)
+    assert _fmt(0.5) == "0.5"

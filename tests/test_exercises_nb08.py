@@ -142,7 +142,7 @@ def test_attention_that_forgets_the_row_max_fails_on_the_large_scores():
 
 def test_a_mask_of_zeros_and_ones_is_told_to_be_boolean():
     message = check("08.3", lambda *args: attention_mask(*args).astype(int)).message
-    assert "right values as int64, expected a bool array" in message
+    assert "Right values, wrong type: your mask is int64, expected bool" in message
 
 
 def test_the_stub_names_do_not_shadow_anything_the_notebook_uses():

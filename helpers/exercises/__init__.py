@@ -18,7 +18,8 @@ from __future__ import annotations
 import textwrap
 
 from . import nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10
-from .core import Case, CheckResult, Exercise, Mistake, run_check
+from .checker import run_check
+from .core import Case, CheckResult, Exercise, Mistake
 
 __all__ = ["EXERCISES", "Exercise", "CheckResult", "Case", "Mistake", "check", "check_exercise", "show_solution",
            "exercises_of", "course_progress"]

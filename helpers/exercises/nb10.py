@@ -290,7 +290,7 @@ DECODE = Exercise(
     id="10.3", title="Greedy decoding", solution=greedy_decode,
     stub=make_stub(greedy_decode, "keep a list that starts with bos; in a loop of at most max_len steps, score it, "
                                   "append the argmax, and stop after an <eos>"),
-    cases=_decode_cases, outputs=("ids",), axes={"ids": ("i",)}, seed=103,
+    cases=_decode_cases, outputs=("ids",), axes={"ids": ("i",)}, seed=103, exact=True,
     hint="the decoder reads the whole prefix at every step: call next_logits on [bos, y_1, ..., y_{i-1}], not on one "
          "token.",
     mistakes=(
