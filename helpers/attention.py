@@ -63,7 +63,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .seeding import check_rng
-from .shapes import check_array, check_params
+from .shapes import check_array, check_float_dtype, check_ids, check_int, check_mask, check_nonempty, check_params
 
 __all__ = ["scaled_dot_product_attention", "attention_forward", "attention_backward", "AttentionCache",
            "fully_masked_rows", "causal_mask", "padding_mask", "positional_encoding",
@@ -96,23 +96,13 @@ def _validate(q, k, v, mask):
         raise ValueError(f"k: expected shape (..., Tk, d_k) with d_k = {q.shape[-1]} (from q), got {k.shape}")
     if v.shape[-2] != k.shape[-2]:
         raise ValueError(f"v: expected shape (..., Tk, d_v) with Tk = {k.shape[-2]} (from k), got {v.shape}")
+    check_nonempty("q", q, -1, "feature per query (d_k >= 1)")
+    check_nonempty("k", k, -2, _ONE_KEY)
     target = q.shape[:-1] + (k.shape[-2],)  # (..., Tq, Tk)
-    return q, k, v, _check_mask(mask, target, "(..., Tq, Tk)")
+    return q, k, v, check_mask("mask", mask, target, "(..., Tq, Tk)")
 
 
-def _check_mask(mask, target, axes):
-    """None, or a boolean mask broadcastable to ``target`` (named ``axes`` in the error message)."""
-    if mask is None:
-        return None
-    mask = np.asarray(mask)
-    if mask.dtype != bool:
-        raise ValueError(f"mask: expected a boolean array (True = may attend), got dtype {mask.dtype}")
-    try:
-        if np.broadcast_shapes(mask.shape, target) != target:
-            raise ValueError
-    except ValueError:
-        raise ValueError(f"mask: expected a shape broadcastable to {axes} = {target}, got {mask.shape}") from None
-    return mask
+_ONE_KEY = "key (Tk >= 1): a softmax over no keys is undefined"
 
 
 def attention_forward(params: dict, q, k, v, mask=None):
@@ -122,8 +112,9 @@ def attention_forward(params: dict, q, k, v, mask=None):
              q (..., Tq, d_k), k (..., Tk, d_k), v (..., Tk, d_v); mask broadcastable to (..., Tq, Tk)
     Returns: out (..., Tq, d_v); AttentionCache (its ``weights`` are P)
     """
-    if params:
-        raise ValueError(f"params: scaled dot-product attention has no parameters, got keys {sorted(params)}")
+    if params is not None and (not isinstance(params, dict) or params):
+        got = f"keys {sorted(params)}" if isinstance(params, dict) else type(params).__name__
+        raise ValueError(f"params: scaled dot-product attention has no parameters; expected {{}} or None, got {got}")
     q, k, v, mask = _validate(q, k, v, mask)
     scale = 1.0 / math.sqrt(q.shape[-1])  # a Python float: keeps float32 inputs float32
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (..., Tq, Tk)
@@ -137,7 +128,7 @@ def attention_backward(dout, cache: AttentionCache):
     if not isinstance(cache, AttentionCache):
         raise ValueError(f"cache: expected the AttentionCache of attention_forward, got {type(cache).__name__}")
     expected = cache.weights.shape[:-1] + cache.v.shape[-1:]
-    dout = np.asarray(dout)
+    dout = check_array("dout", dout)
     if dout.shape != expected:
         raise ValueError(f"dout: expected shape {expected} (..., Tq, d_v), got {dout.shape}")
     P = cache.weights
@@ -162,7 +153,11 @@ def scaled_dot_product_attention(q, k, v, mask=None):
 
 def fully_masked_rows(mask, shape) -> np.ndarray:
     """Boolean (..., Tq): the query rows of a (..., Tq, Tk) attention whose every key is masked."""
-    return ~np.broadcast_to(np.asarray(mask, dtype=bool), shape).any(axis=-1)
+    shape = check_ids("shape", shape, spec=(None,), what="axis lengths")
+    if len(shape) < 2 or shape.min() < 0:
+        raise ValueError(f"shape: expected the attention's shape (..., Tq, Tk), got {tuple(shape.tolist())}")
+    shape = tuple(shape.tolist())
+    return ~np.broadcast_to(check_mask("mask", mask, shape, "(..., Tq, Tk)"), shape).any(axis=-1)
 
 
 def causal_mask(Tq: int, Tk: int | None = None) -> np.ndarray:
@@ -170,10 +165,8 @@ def causal_mask(Tq: int, Tk: int | None = None) -> np.ndarray:
 
     With Tk > Tq (queries aligned with the last Tq keys) the diagonal is shifted accordingly.
     """
-    Tk = Tq if Tk is None else Tk
-    for name, value in (("Tq", Tq), ("Tk", Tk)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    Tq = check_int("Tq", Tq)
+    Tk = Tq if Tk is None else check_int("Tk", Tk)
     return np.tril(np.ones((Tq, Tk), dtype=bool), k=Tk - Tq)
 
 
@@ -186,8 +179,7 @@ def padding_mask(lengths, T: int) -> np.ndarray:
     if lengths.ndim != 1 or lengths.dtype.kind not in "iu":
         raise ValueError(f"lengths: expected a 1-D integer array (N,), got shape {lengths.shape}, "
                          f"dtype {lengths.dtype}")
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T: expected a positive int, got {T!r}")
+    check_int("T", T)
     if np.any(lengths < 0) or np.any(lengths > T):
         raise ValueError(f"lengths: expected values in [0, T = {T}], got {lengths.tolist()}")
     return (np.arange(T)[None, :] < lengths[:, None])[:, None, :]  # (N, 1, T)
@@ -195,9 +187,8 @@ def padding_mask(lengths, T: int) -> np.ndarray:
 
 def positional_encoding(length: int, d_model: int) -> np.ndarray:
     """(length, d_model): PE[pos, 2i] = sin(pos / 10000^(2i/d_model)), PE[pos, 2i+1] = cos(same angle)."""
-    for name, value in (("length", length), ("d_model", d_model)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    check_int("length", length)
+    check_int("d_model", d_model)
     pos = np.arange(length)[:, None]  # (length, 1)
     two_i = np.arange(0, d_model, 2)  # (ceil(d_model / 2),): the even column indices 2i
     angle = pos / 10000.0 ** (two_i / d_model)  # (length, ceil(d_model / 2))
@@ -230,10 +221,8 @@ def init_additive_attention(query_size: int, key_size: int, score_size: int, rng
     """
     check_rng(rng)
     for name, value in (("query_size", query_size), ("key_size", key_size), ("score_size", score_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    if np.dtype(dtype).kind != "f":
-        raise ValueError(f"dtype: expected a real floating-point dtype, got {np.dtype(dtype)}")
+        check_int(name, value)
+    dtype = check_float_dtype(dtype)
     W_a = rng.standard_normal((query_size, score_size)) / np.sqrt(query_size)  # (d_q, A)
     U_a = rng.standard_normal((key_size, score_size)) / np.sqrt(key_size)  # (d_k, A)
     v_a = rng.standard_normal(score_size) / np.sqrt(score_size)  # (A,)
@@ -245,8 +234,9 @@ def _validate_additive(params, s, h, v, mask):
     s = check_array("s", s, ("N", "Tq", "d_q"), dims)
     h = check_array("h", h, ("N", "Tk", "d_k"), dims)
     v = check_array("v", v, ("N", "Tk", None), dims)
+    check_nonempty("h", h, 1, _ONE_KEY)
     target = (dims["N"], dims["Tq"], dims["Tk"])  # (N, Tq, Tk)
-    return s, h, v, _check_mask(mask, target, "(N, Tq, Tk)")
+    return s, h, v, check_mask("mask", mask, target, "(N, Tq, Tk)")
 
 
 def _masked_softmax(scores, mask):
@@ -288,7 +278,7 @@ def additive_attention_backward(dout, cache: AdditiveAttentionCache):
         raise ValueError(f"cache: expected the AdditiveAttentionCache of additive_attention_forward, "
                          f"got {type(cache).__name__}")
     expected = cache.weights.shape[:-1] + cache.v.shape[-1:]
-    dout = np.asarray(dout)
+    dout = check_array("dout", dout)
     if dout.shape != expected:
         raise ValueError(f"dout: expected shape {expected} (N, Tq, d_v), got {dout.shape}")
     P, E, p = cache.weights, cache.E, cache.params

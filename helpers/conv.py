@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .shapes import check_array
+from .shapes import check_array, check_int, check_nonempty
 
 __all__ = ["conv2d", "edge_filters", "semantic_vectors"]
 
@@ -34,6 +34,9 @@ def conv2d(images, filters) -> np.ndarray:
     dims = {}
     images = check_array("images", images, ("N", "C", "S", "S"), dims)
     filters = check_array("filters", filters, ("F", "C", "k", "k"), dims)
+    for name, a, axis, what in (("images", images, 1, "channel"), ("images", images, 2, "pixel per side"),
+                                ("filters", filters, 0, "filter"), ("filters", filters, 2, "tap per side")):
+        check_nonempty(name, a, axis, what)
     if dims["k"] > dims["S"]:
         raise ValueError(f"filters: expected a kernel no larger than the image ({dims['S']}), "
                          f"got k = {dims['k']}")
@@ -47,6 +50,7 @@ def edge_filters(channels: int = 3) -> np.ndarray:
 
     Returns: filters (2, C, 3, 3); filter 0 responds to vertical edges, filter 1 to horizontal ones
     """
+    channels = check_int("channels", channels)
     sobel = np.array([[1.0, 0.0, -1.0],
                       [2.0, 0.0, -2.0],
                       [1.0, 0.0, -1.0]])  # (3, 3): vertical edges
@@ -60,8 +64,9 @@ def semantic_vectors(images, filters=None) -> np.ndarray:
     Inputs:  images (N, C, S, S); filters (F, C, k, k), default :func:`edge_filters`
     Returns: vectors (N, F)
     """
-    images = check_array("images", images, (None, None, None, None))
+    images = check_array("images", images, ("N", "C", "S", "S"))
     if filters is None:
+        check_nonempty("images", images, 1, "channel")
         filters = edge_filters(images.shape[1])
     maps = conv2d(images, filters)  # (N, F, S', S')
     # an edge is an edge whichever side is bright, so both signs of the response count

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from .seeding import check_rng
-from .shapes import check_array
+from .shapes import check_array, check_choice, check_int, check_nonempty, check_real
 
 __all__ = [
     "DATA_DIR",
+    "data_file",
     "TimeSeries",
     "sha256_of",
     "verify_checksum",
@@ -57,13 +58,24 @@ class TimeSeries:
 
     def column(self, name: str) -> np.ndarray:
         """The (L,) values of one column, by name."""
-        if name not in self.columns:
-            raise ValueError(f"name: expected one of {self.columns}, got {name!r}")
+        check_choice("name", name, self.columns)
         return self.values[:, self.columns.index(name)]
+
+
+def _check_path(name, value):
+    if not isinstance(value, (str, Path)):
+        raise ValueError(f"{name}: expected a file path (str or pathlib.Path), got {type(value).__name__}")
+    return Path(value)
+
+
+def data_file(data_dir, file_name: str) -> Path:
+    """The path of ``file_name`` in ``data_dir`` (None: the course's data/ folder)."""
+    return (DATA_DIR if data_dir is None else _check_path("data_dir", data_dir)) / file_name
 
 
 def sha256_of(path) -> str:
     """Hex SHA-256 of a file's bytes."""
+    path = _check_path("path", path)
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
@@ -77,8 +89,8 @@ def verify_checksum(path, sums_file=None) -> str:
     Raises FileNotFoundError if the file is missing and ValueError if it is not listed or its
     contents changed.
     """
-    path = Path(path)
-    sums_file = Path(sums_file) if sums_file is not None else path.parent / "SHA256SUMS"
+    path = _check_path("path", path)
+    sums_file = _check_path("sums_file", sums_file) if sums_file is not None else path.parent / "SHA256SUMS"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; it ships with the course in data/ "
                                 "(install the course with `pip install -e .` from a clone)")
@@ -112,7 +124,7 @@ def load_seattle_daily_weather(data_dir=None) -> tuple:
     temperature [°C], and wind speed [m/s].
     Returns: (TimeSeries, labels) with labels a (1461,) array of strings such as "rain", "sun".
     """
-    path = Path(data_dir or DATA_DIR) / "seattle_daily_weather_2012_2015.csv"
+    path = data_file(data_dir, "seattle_daily_weather_2012_2015.csv")
     header, rows = _read_csv(path)
     expected = ["date", "precipitation", "temp_max", "temp_min", "wind", "weather"]
     if header != expected:
@@ -139,7 +151,7 @@ def make_windows(series, window: int, horizon: int = 1, stride: int = 1, target=
       window:  T, the number of input steps
       horizon: how many steps after the last input step the target lies (>= 1)
       stride:  steps between the starts of consecutive windows
-      target:  column index (or list of indices) to predict
+      target:  column index (or non-empty list of indices) to predict; negative ones count from the end
     Returns:
       x: (T, N, D) inputs, time-major
       y: (N, D_out) targets, D_out = number of target columns
@@ -148,13 +160,14 @@ def make_windows(series, window: int, horizon: int = 1, stride: int = 1, target=
     if series.ndim == 1:
         series = series[:, None]  # (L, 1)
     check_array("series", series, ("L", "D"))
+    check_nonempty("series", series, 1, "column (D >= 1)")
     for name, value in (("window", window), ("horizon", horizon), ("stride", stride)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+        check_int(name, value)
     L, D = series.shape
     cols = np.atleast_1d(np.asarray(target))
-    if cols.dtype.kind not in "iu" or cols.min() < -D or cols.max() >= D:
-        raise ValueError(f"target: expected column indices in [0, {D}), got {target!r}")
+    if cols.ndim != 1 or cols.size == 0 or cols.dtype.kind not in "iu" or cols.min() < -D or cols.max() >= D:
+        raise ValueError(f"target: expected column indices in [0, {D}) (or counted from the end, in [-{D}, 0)): "
+                         f"one index or a non-empty list of them, got {target!r}")
     n = (L - window - horizon) // stride + 1
     if n < 1:
         raise ValueError(f"window: window + horizon = {window + horizon} exceeds the series "
@@ -181,13 +194,17 @@ def split_by_time(x, y, fractions=(0.7, 0.15, 0.15), gap: int = 0):
     A random split would be worse still: near-copies of test windows would land in training.
     """
     x = check_array("x", x, ("T", "N", "D"))
+    if x.shape[1] < 3:
+        raise ValueError(f"x: expected at least 3 windows (N >= 3) to fill three sets, got shape {x.shape}")
     y = np.asarray(y)
     if y.shape[:1] != x.shape[1:2]:
         raise ValueError(f"y: expected shape (N, ...) with N = {x.shape[1]}, got {y.shape}")
-    fractions = np.asarray(fractions, dtype=np.float64)
-    if fractions.shape != (3,) or np.any(fractions < 0) or not np.isclose(fractions.sum(), 1.0):
+    fractions = np.asarray(fractions)
+    if (fractions.shape != (3,) or fractions.dtype.kind not in "iuf" or np.any(fractions < 0)
+            or not np.isclose(fractions.sum(), 1.0)):
         raise ValueError(f"fractions: expected three non-negative numbers summing to 1, got {fractions}")
-    if not isinstance(gap, (int, np.integer)) or gap < 0:
+    fractions = fractions.astype(np.float64)
+    if isinstance(gap, bool) or not isinstance(gap, (int, np.integer)) or gap < 0:
         raise ValueError(f"gap: expected a non-negative int, got {gap!r}")
     n = x.shape[1]
     cut1, cut2 = int(round(fractions[0] * n)), int(round((fractions[0] + fractions[1]) * n))
@@ -209,10 +226,9 @@ def make_stripe_images(n_per_class: int, size: int, rng: np.random.Generator,
              0 = vertical stripes, 1 = horizontal stripes
     """
     check_rng(rng)
-    if not isinstance(n_per_class, (int, np.integer)) or n_per_class < 1:
-        raise ValueError(f"n_per_class: expected a positive int, got {n_per_class!r}")
-    if not isinstance(size, (int, np.integer)) or size < 4:
-        raise ValueError(f"size: expected an int >= 4, got {size!r}")
+    check_int("n_per_class", n_per_class)
+    check_int("size", size, minimum=4)
+    check_real("noise", noise, inclusive=True, what="a non-negative finite standard deviation")
     n = 2 * n_per_class
     labels = np.repeat([0, 1], n_per_class)  # (n,)
     period = rng.integers(3, max(4, size // 2), size=n)  # (n,) stripe period in pixels

@@ -21,7 +21,7 @@ import numpy as np
 
 from .numerics import sigmoid, sigmoid_derivative, tanh_derivative
 from .seeding import check_rng
-from .shapes import check_array, check_params
+from .shapes import check_array, check_choice, check_float_dtype, check_instance, check_int, check_params
 
 __all__ = ["ACTIVATIONS", "init_params", "forward", "backward", "DenseCache"]
 
@@ -49,8 +49,7 @@ def _derivative(a, activation):
 
 
 def _check_activation(activation):
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
+    check_choice("activation", activation, ACTIVATIONS)
 
 
 class DenseCache(NamedTuple):
@@ -69,9 +68,9 @@ def init_params(input_size: int, output_size: int, rng: np.random.Generator,
     Returns: {"W": (H, D), "b": (H,)} with H = output_size, D = input_size
     """
     check_rng(rng)
-    for name, value in (("input_size", input_size), ("output_size", output_size)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    check_int("input_size", input_size)
+    check_int("output_size", output_size)
+    dtype = check_float_dtype(dtype)
     W = rng.standard_normal((output_size, input_size)) / np.sqrt(input_size)  # (H, D)
     return {"W": W.astype(dtype), "b": np.zeros(output_size, dtype=dtype)}  # b: (H,)
 
@@ -95,6 +94,7 @@ def backward(dy, cache: DenseCache):
     Inputs:  dy: (N, H) upstream gradient dL/dy; cache from forward
     Returns: dx: (N, D); grads {"W": (H, D), "b": (H,)}
     """
+    check_instance("cache", cache, DenseCache, "the DenseCache returned by dense.forward")
     dy = check_array("dy", dy, cache.a.shape)
     da = dy * _derivative(cache.a, cache.activation)  # (N, H)
     grads = {"W": da.T @ cache.x, "b": da.sum(axis=0)}  # (H, D), (H,)

@@ -42,9 +42,9 @@ import numpy as np
 from . import lstm, rnn
 from .losses import softmax_cross_entropy
 from .seeding import check_rng
-from .shapes import check_int
-from .transformer_layers import (encoder_layer_backward, encoder_layer_forward, init_encoder_layer, init_layer_norm,
-                                 layer_norm_backward, layer_norm_forward)
+from .shapes import check_array, check_choice, check_finite, check_int, check_nonempty, check_real
+from .transformer_layers import (check_norm, encoder_layer_backward, encoder_layer_forward, init_encoder_layer,
+                                 init_layer_norm, layer_norm_backward, layer_norm_forward)
 
 __all__ = ["GAMMA", "GradientFlowProbe", "RNNFlow", "LSTMFlow", "safe_norms", "pascanu_bound", "EncoderStackProbe",
            "StackGradients"]
@@ -58,7 +58,11 @@ def safe_norms(g) -> np.ndarray:
     ||v|| = m * sqrt(sum((v / m)^2)) with m = max |v|: finite whenever every entry is finite;
     0 when g[t] is all zeros (underflow), inf when an entry is inf.
     """
-    g = np.asarray(g, dtype=np.float64)
+    g = check_array("g", g)
+    if g.ndim < 1:
+        raise ValueError(f"g: expected an array (T, ...) with one gradient per step, got shape {g.shape}")
+    check_nonempty("g", g, what="entry (one step with at least one entry)")
+    g = g.astype(np.float64, copy=False)
     flat = np.abs(g.reshape(len(g), -1))  # (T, everything else)
     m = flat.max(axis=1)  # (T,)
     finite = np.isfinite(m) & (m > 0)
@@ -69,8 +73,16 @@ def safe_norms(g) -> np.ndarray:
 
 
 def pascanu_bound(gamma: float, lambda1: float, lags) -> np.ndarray:
-    """(gamma * lambda_1) ** lag, computed in log space so that no power overflows or underflows early."""
-    lags = np.asarray(lags, dtype=np.float64)
+    """(gamma * lambda_1) ** lag, computed in log space so that no power overflows or underflows early.
+
+    gamma >= 0 (the bound on |f'|), lambda1 >= 0 (a largest singular value) and lags >= 0 (steps back), all finite.
+    """
+    check_real("gamma", gamma, inclusive=True, what="a non-negative finite bound on |f'|")
+    check_real("lambda1", lambda1, inclusive=True, what="a non-negative finite singular value")
+    lags = check_finite("lags", check_array("lags", lags))
+    if np.any(lags < 0):
+        raise ValueError(f"lags: expected non-negative numbers of steps, got a minimum of {lags.min()}")
+    lags = lags.astype(np.float64, copy=False)
     rate = gamma * lambda1
     if rate <= 0:
         return np.where(lags == 0, 1.0, 0.0)
@@ -128,8 +140,7 @@ class GradientFlowProbe:
                  input_size: int = 4):
         check_rng(rng)
         for name, value in (("max_steps", max_steps), ("max_hidden", max_hidden), ("input_size", input_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: expected a positive int, got {value!r}")
+            check_int(name, value)
         self.max_steps, self.max_hidden, self.input_size = max_steps, max_hidden, input_size
         T, H, D = max_steps, max_hidden, input_size
         self.x = rng.standard_normal((T, 1, D))  # (T, 1, D)
@@ -141,8 +152,7 @@ class GradientFlowProbe:
         self._unit = {}  # H -> (W0 and R0 blocks scaled to singular value 1), computed once per H
 
     def _check(self, lambda1, T, H):
-        if not (np.isfinite(lambda1) and lambda1 >= 0):
-            raise ValueError(f"lambda1: expected a finite non-negative number, got {lambda1!r}")
+        check_real("lambda1", lambda1, inclusive=True, what="a finite non-negative number")
         if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or not 1 <= T <= self.max_steps:
             raise ValueError(f"T: expected an int in [1, {self.max_steps}], got {T!r}")
         if isinstance(H, bool) or not isinstance(H, (int, np.integer)) or not 1 <= H <= self.max_hidden:
@@ -157,8 +167,7 @@ class GradientFlowProbe:
     def rnn(self, lambda1: float, T: int, H: int, activation: str = "tanh") -> RNNFlow:
         """Measure ||dL/dh_k|| for every k with a simple RNN of the given setting."""
         u, W1, _, rho1 = self._check(lambda1, T, H)
-        if activation not in GAMMA:
-            raise ValueError(f"activation: expected one of {tuple(GAMMA)}, got {activation!r}")
+        check_choice("activation", activation, tuple(GAMMA))
         params = {"U": self.U[:H], "W": lambda1 * W1, "b": np.zeros(H)}
         x = self.x[:T]  # (T, 1, D)
         with np.errstate(over="ignore", invalid="ignore"):  # identity with lambda_1 > 1 may overflow: shown as inf
@@ -173,8 +182,7 @@ class GradientFlowProbe:
     def lstm(self, lambda1: float, T: int, H: int, forget_bias: float = 0.0) -> LSTMFlow:
         """Measure ||dL/dy_k||, ||dL/dc_k|| and the cell-path product for an LSTM of the given setting."""
         u, _, R1, _ = self._check(lambda1, T, H)
-        if not np.isfinite(forget_bias):
-            raise ValueError(f"forget_bias: expected a finite number, got {forget_bias!r}")
+        check_real("forget_bias", forget_bias, minimum=None)
         params = {}
         for k, gate in enumerate(lstm.GATES):
             params[f"W_{gate}"] = self.W_gates[k, :H]  # (H, D)
@@ -235,8 +243,7 @@ class EncoderStackProbe:
 
     def measure(self, n_layers: int, norm: str) -> StackGradients:
         """One forward and backward pass through the first n_layers layers."""
-        if norm not in ("post", "pre"):
-            raise ValueError(f"norm: expected 'post' or 'pre', got {norm!r}")
+        check_norm(norm)
         check_int("n_layers", n_layers)
         if n_layers > self.max_layers:
             raise ValueError(f"n_layers: expected at most max_layers = {self.max_layers}, got {n_layers}")

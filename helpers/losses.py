@@ -14,13 +14,16 @@ mean squared error     L = (1/M) sum (pred - target)^2,               dL/dpred =
 ``N`` (cross-entropy) is the number of sequences: the loss is summed over time steps, as in Goodfellow
 et al. eq. 10.12-10.14, and averaged over the batch, so that dL/do_t = yhat_t - onehot(y_t) per sequence
 (their eq. 10.18, divided by the batch size). Pass ``batch_axis=None`` to average over every position.
+
+Non-finite values: a nan or inf *prediction* (a diverged model) gives a nan or inf loss, which is the honest
+answer; a nan or inf *target* is refused with a ValueError, since it would make every loss nan silently.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .numerics import log_softmax
-from .shapes import check_array
+from .shapes import check_array, check_finite, check_ids, check_nonempty
 
 __all__ = ["softmax_cross_entropy", "mean_squared_error"]
 
@@ -34,14 +37,15 @@ def softmax_cross_entropy(o, y, batch_axis: int | None = -1):
     Returns: loss (float); do (..., K) = dL/do
     """
     o = check_array("o", o)
-    y = np.asarray(y)
-    if y.dtype.kind not in "iu":
-        raise ValueError(f"y: expected integer class indices, got dtype {y.dtype}")
-    if o.ndim < 1 or y.shape != o.shape[:-1]:
-        raise ValueError(f"y: expected shape {o.shape[:-1]} (o's shape without its class axis), got {y.shape}")
+    if o.ndim < 1:
+        raise ValueError(f"o: expected logits of shape (..., K) with at least the class axis, got shape {o.shape}")
+    check_nonempty("o", o, -1, "class (K >= 1)")
     K = o.shape[-1]
-    if y.size and (y.min() < 0 or y.max() >= K):
-        raise ValueError(f"y: expected class indices in [0, {K}), got values in [{y.min()}, {y.max()}]")
+    y = check_ids("y", y, K, o.shape[:-1], what="class indices")  # shape: o's without its class axis
+    check_nonempty("y", y, what="target (a loss over no targets is undefined)")
+    if batch_axis is not None and (isinstance(batch_axis, bool) or not isinstance(batch_axis, (int, np.integer))
+                                   or (y.ndim and not -y.ndim <= batch_axis < y.ndim)):
+        raise ValueError(f"batch_axis: expected None or an axis of y (shape {y.shape}), got {batch_axis!r}")
     denom = y.size if batch_axis is None else (y.shape[batch_axis] if y.ndim else 1)
     logp = log_softmax(o)  # (..., K)
     picked = np.take_along_axis(logp, y[..., None], axis=-1)[..., 0]  # (...)
@@ -57,7 +61,7 @@ def mean_squared_error(pred, target):
     Inputs:  pred, target: arrays of the same shape
     Returns: loss (float); dpred (same shape)
     """
-    pred = check_array("pred", pred)
-    target = check_array("target", target, pred.shape)
+    pred = check_nonempty("pred", check_array("pred", pred), what="prediction (a mean over nothing is undefined)")
+    target = check_finite("target", check_array("target", target, pred.shape))
     diff = pred - target
     return float(np.mean(diff ** 2)), 2.0 * diff / diff.size

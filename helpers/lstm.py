@@ -40,12 +40,13 @@ serves all four nonlinearities (tanh(a) = 2 sigma(2a) - 1): exp costs much less 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 
 from .seeding import check_rng
-from .shapes import check_array, check_params
+from .shapes import check_array, check_float_dtype, check_int, check_params, check_real
 
 __all__ = ["GATES", "PEEPHOLES", "init_params", "has_peepholes", "step_forward", "step_backward",
            "forward", "backward", "state_gradients", "StepCache", "LSTMCache"]
@@ -68,11 +69,12 @@ def init_params(input_size: int, hidden_size: int, rng: np.random.Generator, pee
     Returns: dict with W_z..W_o (H, D), R_z..R_o (H, H), b_z..b_o (H,), and p_i, p_f, p_o (H,) if peepholes
     """
     check_rng(rng)
-    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
-    if np.dtype(dtype).kind != "f":
-        raise ValueError(f"dtype: expected a real floating-point dtype, got {np.dtype(dtype)}")
+    check_int("input_size", input_size)
+    check_int("hidden_size", hidden_size)
+    dtype = check_float_dtype(dtype)
+    forget_bias = check_real("forget_bias", forget_bias, minimum=None)
+    if not isinstance(peepholes, (bool, np.bool_)):
+        raise ValueError(f"peepholes: expected True or False, got {peepholes!r}")
     D, H = input_size, hidden_size
     params = {}
     for g in GATES:
@@ -89,6 +91,8 @@ def init_params(input_size: int, hidden_size: int, rng: np.random.Generator, pee
 
 def has_peepholes(params: dict) -> bool:
     """True if the cell has peephole connections (all three p_* keys), False if none."""
+    if not isinstance(params, Mapping):
+        raise ValueError(f"params: expected a dict of arrays, got {type(params).__name__}")
     present = [p for p in PEEPHOLES if p in params]
     if present and len(present) != len(PEEPHOLES):
         missing = [p for p in PEEPHOLES if p not in params]

@@ -32,11 +32,12 @@ already summed up; none of them acts inside the backward pass, time step by time
 
 Non-finite gradients (nan or inf): all three clipping functions (and :func:`global_norm`) raise
 :class:`NonFiniteGradientError`, a ValueError naming the parameter(s) whose gradient contains nan
-or inf. Why an error rather than a result: such a gradient has no norm and no direction left to
-keep, and rescaling it quietly does harm either way. With an inf entry the factor c / ||g|| is 0,
-so every finite entry becomes 0 and the inf becomes nan (0 * inf); with a nan, ||g|| is nan, the
-test ||g|| > c is False, and the nan passes unchanged into the parameters, after which every loss
-is nan. (PyTorch's clip_grad_norm_ returns the non-finite norm and scales the gradients anyway,
+or inf; so do :func:`sgd_step` and :func:`adam_step`, since one nan entry would make the parameters
+(and Adam's moments) nan for good. Why an error rather than a result: such a gradient has no norm
+and no direction left to keep, and rescaling it quietly does harm either way. With an inf entry the
+factor c / ||g|| is 0, so every finite entry becomes 0 and the inf becomes nan (0 * inf); with a
+nan, ||g|| is nan, the test ||g|| > c is False, and the nan passes unchanged into the parameters,
+after which every loss is nan. (PyTorch's clip_grad_norm_ returns the non-finite norm and scales the gradients anyway,
 unless called with error_if_nonfinite=True.) An error at the step where it happens points at the
 cause: lower the learning rate or the threshold, or catch the error and skip that update.
 """
@@ -47,23 +48,40 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .shapes import check_array, check_real
+from .shapes import check_array, check_finite, check_instance, check_int, check_params, check_real
 
 __all__ = ["sgd_step", "AdamState", "adam_init", "adam_step", "global_norm", "clip_grad_norm",
            "clip_grad_value", "clip_grad_norm_per_parameter", "NonFiniteGradientError", "transformer_lr"]
 
 
-def _check_same_keys(params, grads):
-    if set(params) != set(grads):
-        raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)}")
-    for key in params:
-        if np.shape(grads[key]) != np.shape(params[key]):
-            raise ValueError(f"grads[{key!r}]: expected shape {np.shape(params[key])}, got {np.shape(grads[key])}")
+def _param_shapes(params) -> dict:
+    """{key: shape} of a dict of real arrays; a ValueError names anything else."""
+    if not isinstance(params, Mapping):
+        raise ValueError(f"params: expected a dict of parameter arrays, got {type(params).__name__}")
+    return {k: check_array(f"params[{k!r}]", v).shape for k, v in params.items()}
+
+
+def _check_update(params, grads, lr) -> dict:
+    """The checks every update makes: params and grads real arrays with the same keys and shapes, every gradient
+    finite (NonFiniteGradientError otherwise: one nan would turn every parameter nan), lr >= 0 and finite."""
+    shapes = _param_shapes(params)
+    if not isinstance(grads, Mapping) or set(grads) != set(params):
+        got = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
+        raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {got}")
+    check_params(grads, shapes, name="grads")
+    if grads:
+        _check_grads(grads, "an update with it would make every parameter it touches nan. Lower the learning "
+                            "rate, clip the gradient, or skip this update.")
+    check_real("lr", lr, inclusive=True, what="a non-negative finite learning rate")
+    return shapes
 
 
 def sgd_step(params: dict, grads: dict, lr: float) -> dict:
-    """Plain gradient descent. Returns the new parameters."""
-    _check_same_keys(params, grads)
+    """Plain gradient descent. Returns the new parameters.
+
+    Raises ValueError for mismatched params and grads or a bad lr, and NonFiniteGradientError (a ValueError)
+    if a gradient contains nan or inf."""
+    _check_update(params, grads, lr)
     return {k: params[k] - lr * grads[k] for k in params}
 
 
@@ -78,14 +96,32 @@ class AdamState:
 
 def adam_init(params: dict) -> AdamState:
     """A fresh Adam state: zero moments for every parameter."""
+    _param_shapes(params)
     return AdamState(m={k: np.zeros_like(v) for k, v in params.items()},
                      v={k: np.zeros_like(v) for k, v in params.items()}, step=0)
 
 
 def adam_step(params: dict, grads: dict, state: AdamState, lr: float = 1e-3, beta1: float = 0.9,
               beta2: float = 0.999, eps: float = 1e-8):
-    """One Adam update. Returns (new_params, new_state)."""
-    _check_same_keys(params, grads)
+    """One Adam update. Returns (new_params, new_state).
+
+    ``state`` must belong to these parameters (the AdamState of adam_init(params) or of the previous step): the
+    same keys and shapes in m and v, v >= 0, everything finite. Raises ValueError otherwise, and
+    NonFiniteGradientError (a ValueError) if a gradient contains nan or inf."""
+    shapes = _check_update(params, grads, lr)
+    check_instance("state", state, AdamState, "the AdamState of adam_init or of the previous adam_step")
+    check_int("state.step", state.step, minimum=0)
+    for name in ("m", "v"):
+        moments = getattr(state, name)
+        check_params(moments, shapes, name=f"state.{name}")
+        for k in moments:
+            check_finite(f"state.{name}[{k!r}]", moments[k])
+    negative = [k for k, a in state.v.items() if np.any(np.asarray(a) < 0)]
+    if negative:
+        raise ValueError(f"state.v[{negative[0]!r}]: expected non-negative second moments, got negative entries")
+    check_real("beta1", beta1, inclusive=True, maximum=1.0)
+    check_real("beta2", beta2, inclusive=True, maximum=1.0)
+    check_real("eps", eps)
     step = state.step + 1
     m = {k: beta1 * state.m[k] + (1 - beta1) * grads[k] for k in params}
     v = {k: beta2 * state.v[k] + (1 - beta2) * grads[k] ** 2 for k in params}
@@ -104,9 +140,13 @@ class NonFiniteGradientError(ValueError):
     this is an error). Catch it to skip an update; its message names the parameters."""
 
 
-def _check_grads(grads) -> dict:
+_WHY_CLIP = ("a gradient that has overflowed has no norm or direction to clip. Lower the learning rate or the "
+             "clipping threshold, or skip this update.")
+
+
+def _check_grads(grads, why: str = _WHY_CLIP) -> dict:
     """grads as {key: real floating array}; raises ValueError for anything else, and
-    NonFiniteGradientError (naming the parameters) if an entry is nan or inf."""
+    NonFiniteGradientError (naming the parameters, then saying ``why`` that is an error) if an entry is nan or inf."""
     if not isinstance(grads, Mapping):
         raise ValueError(f"grads: expected a dict of gradient arrays {{name: array}}, got {type(grads).__name__}")
     if not grads:
@@ -116,9 +156,7 @@ def _check_grads(grads) -> dict:
     bad = {k: n for k, n in bad.items() if n}
     if bad:
         where = ", ".join(f"grads[{k!r}] ({n} of {np.size(arrays[k])} entries)" for k, n in bad.items())
-        raise NonFiniteGradientError(
-            f"{where}: not finite (nan or inf); a gradient that has overflowed has no norm or "
-            "direction to clip. Lower the learning rate or the clipping threshold, or skip this update.")
+        raise NonFiniteGradientError(f"{where}: not finite (nan or inf); {why}")
     return arrays
 
 
@@ -211,11 +249,11 @@ def transformer_lr(step, d_model: int, warmup: int = 4000):
     a linear warm-up for ``warmup`` steps, then decay as 1 / sqrt(step); the peak, at step = warmup, is
     (d_model * warmup)^-0.5. Steps count from 1. Accepts a single step or an array of steps.
     """
-    steps = np.asarray(step, dtype=np.float64)
-    if np.any(steps < 1) or not np.all(np.isfinite(steps)):
+    steps = np.asarray(step)
+    if steps.dtype.kind not in "iuf" or np.any(steps < 1) or not np.all(np.isfinite(steps)):
         raise ValueError(f"step: expected steps >= 1 (counting from 1), got {step!r}")
-    for name, value in (("d_model", d_model), ("warmup", warmup)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    steps = steps.astype(np.float64)
+    check_int("d_model", d_model)
+    check_int("warmup", warmup)
     lr = d_model ** -0.5 * np.minimum(steps ** -0.5, steps * warmup ** -1.5)
     return float(lr) if lr.ndim == 0 else lr

@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .seeding import check_rng
-from .shapes import check_array, check_int, check_params
+from .shapes import check_array, check_choice, check_float_dtype, check_instance, check_int, check_params, check_real
 
 __all__ = [
     "init_params", "step_forward", "step_backward", "forward", "backward", "truncated_backward",
@@ -44,11 +44,6 @@ __all__ = [
 PARAM_SPECS = {"U": ("H", "D"), "W": ("H", "H"), "b": ("H",)}
 ACTIVATIONS = ("tanh", "sigmoid", "identity")  # f; the bound gamma on |f'| is 1, 1/4 and 1
 OUTPUT_SPECS = {"V": ("K", "H"), "c": ("K",)}
-
-
-def _check_float_dtype(dtype):
-    if np.dtype(dtype).kind != "f":
-        raise ValueError(f"dtype: expected a real floating-point dtype such as np.float64, got {np.dtype(dtype)}")
 
 
 def init_params(input_size: int, hidden_size: int, rng: np.random.Generator,
@@ -64,9 +59,8 @@ def init_params(input_size: int, hidden_size: int, rng: np.random.Generator,
     check_rng(rng)
     check_int("input_size", input_size)
     check_int("hidden_size", hidden_size)
-    _check_float_dtype(dtype)
-    if not (np.isfinite(weight_scale) and weight_scale >= 0):
-        raise ValueError(f"weight_scale: expected a finite non-negative number, got {weight_scale!r}")
+    dtype = check_float_dtype(dtype)
+    check_real("weight_scale", weight_scale, inclusive=True, what="a finite non-negative number")
     D, H = input_size, hidden_size
     U = rng.standard_normal((H, D)) / np.sqrt(D)  # (H, D)
     W = weight_scale * rng.standard_normal((H, H)) / np.sqrt(H)  # (H, H)
@@ -145,8 +139,7 @@ def _validate(params, x, h0):
 
 
 def _check_activation(activation):
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {ACTIVATIONS}, got {activation!r}")
+    check_choice("activation", activation, ACTIVATIONS)
 
 
 def _activation_derivative(cache):
@@ -346,6 +339,7 @@ def init_output_params(hidden_size: int, output_size: int, rng: np.random.Genera
     check_rng(rng)
     check_int("hidden_size", hidden_size)
     check_int("output_size", output_size)
+    dtype = check_float_dtype(dtype)
     V = rng.standard_normal((output_size, hidden_size)) / np.sqrt(hidden_size)  # (K, H)
     return {"V": V.astype(dtype), "c": np.zeros(output_size, dtype=dtype)}
 
@@ -369,6 +363,7 @@ def output_backward(do, cache: OutputCache):
     Inputs:  do (..., K); OutputCache
     Returns: dh (..., H); grads {"V": (K, H), "c": (K,)}
     """
+    check_instance("cache", cache, OutputCache, "the OutputCache returned by output_forward")
     K = cache.V.shape[0]
     do = check_array("do", do, cache.h.shape[:-1] + (K,))
     do_flat = do.reshape(-1, K)  # (M, K)

@@ -42,7 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .numerics import sigmoid, sigmoid_derivative
-from .shapes import check_array
+from .shapes import check_array, check_finite, check_int, check_real
 
 __all__ = ["ScalarRNNCache", "forward", "backward", "error_and_gradient", "cliff_line", "error_surface",
            "DescentPath", "gradient_descent", "X0", "TARGET", "STEPS"]
@@ -62,16 +62,16 @@ class ScalarRNNCache(NamedTuple):
     target: float
 
 
-def _check_inputs(w, b):
-    w = check_array("w", w)
-    b = check_array("b", b)
+def _check_inputs(w, b, names=("w", "b")):
+    w = check_array(names[0], w)
+    b = check_array(names[1], b)
     try:
         shape = np.broadcast_shapes(w.shape, b.shape)
     except ValueError:
-        raise ValueError(f"b: expected a shape that broadcasts with w's {w.shape}, got {b.shape}") from None
-    for name, a in (("w", w), ("b", b)):
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name}: expected finite values, got nan or inf")
+        raise ValueError(f"{names[1]}: expected a shape that broadcasts with {names[0]}'s {w.shape}, "
+                         f"got {b.shape}") from None
+    check_finite(names[0], w)
+    check_finite(names[1], b)
     dtype = np.result_type(w, b)
     return np.broadcast_to(w, shape).astype(dtype), np.broadcast_to(b, shape).astype(dtype)  # S, S
 
@@ -90,8 +90,7 @@ def forward(w, b, T: int = STEPS, x0: float = X0, target: float = TARGET):
     Returns: E (S) the error of every (w, b); ScalarRNNCache with the trajectory x (T + 1, *S)
     """
     w, b = _check_inputs(w, b)
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T: expected a positive int, got {T!r}")
+    T = check_int("T", T)
     x0 = _check_scalar("x0", x0)
     target = _check_scalar("target", target)
     x = np.empty((T + 1,) + w.shape, dtype=w.dtype)  # (T + 1, *S)
@@ -140,10 +139,10 @@ def error_surface(w_lim=(1.0, 9.0), b_lim=(-5.0, 3.0), n: int = 200, T: int = ST
     Returns: w (n,), b (n,), E (n, n) with E[i, j] the error at (w[j], b[i]) (rows are b, as in an image)
     """
     for name, lim in (("w_lim", w_lim), ("b_lim", b_lim)):
-        if np.shape(lim) != (2,) or not np.all(np.isfinite(lim)) or not lim[0] < lim[1]:
+        a = np.asarray(lim)
+        if a.shape != (2,) or a.dtype.kind not in "iuf" or not np.all(np.isfinite(a)) or not a[0] < a[1]:
             raise ValueError(f"{name}: expected (low, high) with finite low < high, got {lim!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n: expected an int >= 2, got {n!r}")
+    n = check_int("n", n, minimum=2)
     w = np.linspace(w_lim[0], w_lim[1], n)  # (n,)
     b = np.linspace(b_lim[0], b_lim[1], n)  # (n,)
     E, _ = forward(w[None, :], b[:, None], T, x0, target)  # (n, n)
@@ -161,7 +160,7 @@ def cliff_line(w, x0: float = X0):
     Inputs:  w array of weights; x0 the start
     Returns: b (same shape as w), nan where there is no cliff
     """
-    w = check_array("w", w)
+    w = check_finite("w", check_array("w", w))  # a nan w would read as "no cliff here"
     x0 = _check_scalar("x0", x0)
     b = x0 - w * sigmoid(np.float64(x0))  # same shape as w
     return np.where(w * sigmoid_derivative(np.float64(x0)) > 1.0, b, np.nan)
@@ -224,26 +223,26 @@ def gradient_descent(w0, b0, lr: float, steps: int, max_norm=None, T: int = STEP
              broadcastable to S (np.inf = no clipping for that path); T, x0, target as in forward
     Returns: DescentPath
     """
-    w_start, b_start = _check_inputs(w0, b0)
+    w_start, b_start = _check_inputs(w0, b0, ("w0", "b0"))
     lr = _check_scalar("lr", lr)
     if lr <= 0:
         raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps: expected a positive int, got {steps!r}")
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T: expected a positive int, got {T!r}")
-    x0, target, bound = (_check_scalar(n, v) for n, v in (("x0", x0), ("target", target), ("bound", bound)))
+    steps = check_int("steps", steps)
+    T = check_int("T", T)
+    x0, target = _check_scalar("x0", x0), _check_scalar("target", target)
+    bound = check_real("bound", bound, what="a positive finite half-width of the box")
     S = w_start.shape
     if max_norm is None:
         limit = np.full(S, np.inf)  # S
     else:
-        limit = np.asarray(max_norm, dtype=np.float64)
-        if np.any(np.isnan(limit)) or np.any(limit <= 0):
+        limit = np.asarray(max_norm)
+        if limit.dtype.kind not in "iuf" or np.any(np.isnan(limit)) or np.any(limit <= 0):
             raise ValueError(f"max_norm: expected None or positive numbers (inf = no clipping), got {max_norm!r}")
         try:
             limit = np.broadcast_to(limit, S)  # S
         except ValueError:
             raise ValueError(f"max_norm: expected a shape that broadcasts to {S}, got {limit.shape}") from None
+        limit = limit.astype(np.float64)
     ws = np.empty((steps + 1,) + S)  # (steps + 1, *S)
     bs, Es = np.empty_like(ws), np.empty_like(ws)  # (steps + 1, *S)
     norms = np.empty((steps,) + S)  # (steps, *S)

@@ -34,14 +34,26 @@ import numpy as np
 
 from .numerics import softmax
 from .seeding import check_rng
-from .shapes import check_int
+from .shapes import check_array, check_finite, check_int, check_nonempty
 
 __all__ = ["ScoreScalingProbe", "ScoreStatistics", "ScoreRow", "softmax_jacobian_norm"]
 
 
 def softmax_jacobian_norm(p) -> np.ndarray:
-    """||diag(p) - p p^T||_F for each row p of weights (..., n) -> (...), without forming the matrix."""
-    p = np.asarray(p, dtype=np.float64)
+    """||diag(p) - p p^T||_F for each row p of weights (..., n) -> (...), without forming the matrix.
+
+    Every row must be a distribution (entries >= 0 summing to 1, as a softmax gives): the formula is the softmax's
+    Jacobian only there, and scores passed by mistake would give a number that means nothing.
+    """
+    p = check_finite("p", check_array("p", p))
+    if p.ndim < 1:
+        raise ValueError(f"p: expected weights of shape (..., n), got shape {p.shape}")
+    check_nonempty("p", p, -1, "weight per row (n >= 1)")
+    sums = p.sum(axis=-1)
+    if np.any(p < 0) or not np.allclose(sums, 1.0, rtol=0.0, atol=1e-4):
+        raise ValueError(f"p: expected rows of softmax weights (entries >= 0 summing to 1), got entries from "
+                         f"{p.min():.3g} to {p.max():.3g} and row sums from {sums.min():.3g} to {sums.max():.3g}")
+    p = p.astype(np.float64, copy=False)
     s2 = np.sum(p ** 2, axis=-1)
     return np.sqrt(np.maximum(s2 - 2.0 * np.sum(p ** 3, axis=-1) + s2 ** 2, 0.0))
 

@@ -74,7 +74,8 @@ from . import lstm
 from .attention import (additive_attention_backward, additive_attention_forward, attention_backward,
                         attention_forward, init_additive_attention)
 from .seeding import check_rng
-from .shapes import check_array, check_int, check_params
+from .shapes import (check_array, check_choice, check_finite, check_float_dtype, check_ids, check_int, check_nonempty,
+                     check_params)
 
 __all__ = ["SYMBOLS", "BOS", "VOCAB", "BOS_ID", "ATTENTION_KINDS", "SCORE_INIT_GAIN", "encode", "decode", "one_hot",
            "make_reversal_batch", "init_seq2seq", "attention_of", "seq2seq_forward", "seq2seq_backward",
@@ -90,9 +91,7 @@ _LSTM_KEYS = tuple(f"{w}_{g}" for w in ("W", "R", "b") for g in lstm.GATES)
 
 
 def check_attention_kind(attention):
-    if attention not in ATTENTION_KINDS:
-        raise ValueError(f"attention: expected one of {ATTENTION_KINDS}, got {attention!r}")
-    return attention
+    return check_choice("attention", attention, ATTENTION_KINDS)
 
 
 # --------------------------------------------------------------------------- the task
@@ -100,8 +99,10 @@ def check_attention_kind(attention):
 def encode(symbols) -> np.ndarray:
     """Token ids of a string or list of symbols, e.g. "CAJE" -> [2, 0, 9, 4]."""
     table = {s: i for i, s in enumerate(VOCAB)}
-    items = list(symbols)
-    bad = [s for s in items if s not in table]
+    if not isinstance(symbols, (str, list, tuple, np.ndarray)):
+        raise ValueError(f"symbols: expected a string or a list of symbols from {VOCAB}, got {type(symbols).__name__}")
+    items = list(symbols) if not isinstance(symbols, np.ndarray) else symbols.ravel().tolist()
+    bad = [s for s in items if not isinstance(s, str) or s not in table]
     if bad:
         raise ValueError(f"symbols: expected symbols from {VOCAB}, got {bad}")
     return np.array([table[s] for s in items], dtype=np.int64)  # (L,)
@@ -109,10 +110,7 @@ def encode(symbols) -> np.ndarray:
 
 def decode(ids) -> str:
     """The symbols of token ids, as one string (BOS as '<s>'), e.g. [2, 0, 9, 4] -> "CAJE"."""
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or ids.dtype.kind not in "iu" or (ids.size and (ids.min() < 0 or ids.max() >= len(VOCAB))):
-        raise ValueError(f"ids: expected a 1-D integer array with values in [0, {len(VOCAB)}), got shape "
-                         f"{ids.shape}, dtype {ids.dtype}")
+    ids = check_ids("ids", ids, len(VOCAB), spec=(None,))
     return "".join(VOCAB[i] for i in ids)
 
 
@@ -121,8 +119,8 @@ def one_hot(ids, dtype=np.float64) -> np.ndarray:
     ids = np.asarray(ids)
     if ids.ndim != 2 or ids.dtype.kind not in "iu":
         raise ValueError(f"ids: expected a 2-D integer array (T, N), got shape {ids.shape}, dtype {ids.dtype}")
-    if ids.size and (ids.min() < 0 or ids.max() >= len(VOCAB)):
-        raise ValueError(f"ids: expected token ids in [0, {len(VOCAB)}), got values in [{ids.min()}, {ids.max()}]")
+    ids = check_ids("ids", ids, len(VOCAB))
+    dtype = check_float_dtype(dtype)
     return np.eye(len(VOCAB), dtype=dtype)[ids]  # (T, N, V)
 
 
@@ -203,8 +201,8 @@ def attention_of(params) -> str:
                          f"...), got {got}")
     if "W_a" in params:
         return "additive"
-    H = np.shape(params["dec_R_z"])[0]
-    rows = np.shape(params["W_c"])[0]
+    H = (np.shape(params["dec_R_z"]) or (0,))[0]
+    rows = (np.shape(params["W_c"]) or (0,))[0]
     if rows == 2 * H:
         return "dot"
     if rows == H:
@@ -226,14 +224,9 @@ def _validate(params):
 
 
 def _check_ids(name, ids, spec, dims):
-    ids = np.asarray(ids)
-    if ids.dtype.kind not in "iu":
-        raise ValueError(f"{name}: expected integer token ids, got dtype {ids.dtype}")
-    check_array(name, ids, spec, dims, floating=False)
-    if ids.size and (ids.min() < 0 or ids.max() >= len(VOCAB)):
-        raise ValueError(f"{name}: expected token ids in [0, {len(VOCAB)}), got values in "
-                         f"[{ids.min()}, {ids.max()}]")
-    return ids
+    """Token ids (T, N) with T >= 1: an LSTM over zero steps has no last state to hand on."""
+    ids = check_ids(name, ids, len(VOCAB), spec, dims)
+    return check_nonempty(name, ids, 0, "time step")
 
 
 def _cell(params, prefix):
@@ -360,6 +353,7 @@ def greedy_decode(params: dict, src, length: int | None = None):
         s, dec_cache = lstm.forward(dec, one_hot(token, dtype), y0=y, c0=c)  # (1, N, H)
         y, c = s[0], dec_cache.c[0]
         logits, _, _, _, w = _output(params, attention, s.transpose(1, 0, 2), keys)  # (N, 1, K)
+        check_finite("params (the logits they give, from which no symbol can be picked)", logits[:, 0])
         pred[t] = np.argmax(logits[:, 0], axis=-1)
         if weights is not None:
             weights[:, t] = w[:, 0]

@@ -67,6 +67,8 @@ class Seq2SeqConfig:
 
     def learning_rate(self, step: int) -> float:
         """The learning rate of step 1 ... steps: lr, falling linearly to lr_end at the last step."""
+        if check_int("step", step) > self.steps:
+            raise ValueError(f"step: expected a step in [1, steps = {self.steps}], got {step}")
         if self.lr_end is None:
             return self.lr
         return self.lr + (self.lr_end - self.lr) * (step - 1) / max(self.steps - 1, 1)

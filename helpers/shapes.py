@@ -14,13 +14,15 @@ The course letters: T time steps, N sequences in the batch, D input features, H 
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import fields, replace
 from typing import Mapping, MutableMapping, Sequence
 
 import numpy as np
 
 __all__ = ["check_array", "check_shape", "check_params", "format_spec", "check_int", "check_real",
-           "check_float_dtype", "with_settings", "FLOAT_DTYPES"]
+           "check_float_dtype", "with_settings", "FLOAT_DTYPES", "check_ids", "check_finite", "check_nonempty",
+           "check_instance", "check_mask", "check_strings", "check_choice"]
 
 Spec = Sequence["int | str | None"]
 
@@ -61,10 +63,9 @@ def check_shape(name: str, shape: Sequence[int], spec: Spec,
     dims = {} if dims is None else dims
     shape = tuple(int(s) for s in shape)
     spec = tuple(spec)
-    expected = format_spec(spec, dims)
     if len(shape) != len(spec):
         raise ValueError(
-            f"{name}: expected a {len(spec)}-d array of shape {expected}, "
+            f"{name}: expected a {len(spec)}-d array of shape {format_spec(spec, dims)}, "
             f"got a {len(shape)}-d array of shape {shape}")
     bound = dict(dims)
     for size, entry in zip(shape, spec):
@@ -72,11 +73,11 @@ def check_shape(name: str, shape: Sequence[int], spec: Spec,
             continue
         if isinstance(entry, str):
             if entry in bound and bound[entry] != size:
-                raise ValueError(f"{name}: expected shape {expected}, got {shape} "
+                raise ValueError(f"{name}: expected shape {format_spec(spec, dims)}, got {shape} "
                                  f"({entry} should be {bound[entry]}, not {size})")
             bound[entry] = size
         elif size != entry:
-            raise ValueError(f"{name}: expected shape {expected}, got {shape}")
+            raise ValueError(f"{name}: expected shape {format_spec(spec, dims)}, got {shape}")
     dims.update(bound)
     return dims
 
@@ -135,6 +136,88 @@ def check_params(params, specs: Mapping[str, Spec], dims: MutableMapping[str, in
     return dims
 
 
+def check_ids(name: str, ids, vocab: int | None = None, spec: Spec | None = None,
+              dims: MutableMapping[str, int] | None = None, what: str = "token ids") -> np.ndarray:
+    """``ids`` as an integer array (not bool, not float: no silent rounding) of shape ``spec``, every value in
+    [0, vocab) when ``vocab`` is given (no Python-style negative indexing); else a ValueError naming it.
+    An empty list is accepted as an empty int64 array."""
+    arr = np.asarray(ids)
+    if arr.size == 0 and arr.dtype.kind in "fb":
+        arr = arr.astype(np.int64)  # np.asarray([]) is float64: no float id in it
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"{name}: expected integer {what}, got dtype {arr.dtype}")
+    if spec is not None:
+        check_shape(name, arr.shape, spec, dims)
+    if vocab is not None and arr.size and (arr.min() < 0 or arr.max() >= vocab):
+        raise ValueError(f"{name}: expected {what} in [0, {vocab}), got values from {arr.min()} to {arr.max()}")
+    return arr
+
+
+def check_finite(name: str, a) -> np.ndarray:
+    """``a`` (an array) if every entry is finite; else a ValueError naming it and counting the nan/inf entries."""
+    bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+    if bad:
+        raise ValueError(f"{name}: expected finite values, got {bad} nan or inf of {np.size(a)} entries")
+    return a
+
+
+def check_nonempty(name: str, a: np.ndarray, axis: int | None = None, what: str = "entry") -> np.ndarray:
+    """``a`` if it has at least one entry (``axis`` None) or one position along ``axis``; else a ValueError
+    such as ``k: expected at least one key (Tk >= 1), got shape (2, 0, 4)``."""
+    if (a.size if axis is None else a.shape[axis]) < 1:
+        raise ValueError(f"{name}: expected at least one {what}, got shape {a.shape}")
+    return a
+
+
+def check_instance(name: str, value, cls, what: str):
+    """``value`` if it is an instance of ``cls``; else a ValueError such as
+    ``cache: expected the FFNCache returned by ffn_forward, got MHACache``."""
+    if not isinstance(value, cls):
+        raise ValueError(f"{name}: expected {what}, got {type(value).__name__}")
+    return value
+
+
+def check_mask(name: str, mask, target: Sequence[int], axes: str):
+    """None, or a boolean mask (True = may attend) broadcastable to the shape ``target``, whose axes are
+    named ``axes`` (e.g. "(..., Tq, Tk)") in the message; else a ValueError naming it."""
+    if mask is None:
+        return None
+    mask = np.asarray(mask)
+    target = tuple(int(t) for t in target)
+    if mask.dtype != bool:
+        raise ValueError(f"{name}: expected a boolean array (True = may attend), got dtype {mask.dtype}")
+    try:
+        if np.broadcast_shapes(mask.shape, target) != target:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: expected a shape broadcastable to {axes} = {target}, got {mask.shape}") from None
+    return mask
+
+
+def check_strings(name: str, value, n: int | None = None, what: str = "strings") -> list:
+    """``value`` as a list of str: a list, tuple or 1-D array of at least one str (exactly ``n`` when given); a
+    single str is refused (iterating it would give its characters); else a ValueError naming it."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple, np.ndarray)):
+        raise ValueError(f"{name}: expected a list of {what}, got {type(value).__name__}"
+                         + (f" {value!r}; wrap one in a list" if isinstance(value, str) else ""))
+    items = list(value) if not isinstance(value, np.ndarray) or value.ndim == 1 else None
+    if items is None or not items or not all(isinstance(v, str) for v in items):
+        kinds = sorted({type(v).__name__ for v in items}) if items else []
+        got = f"shape {value.shape}" if items is None else (f"items of type {kinds}" if items else "an empty list")
+        raise ValueError(f"{name}: expected a non-empty list of {what}, got {got}")
+    if n is not None and len(items) != n:
+        raise ValueError(f"{name}: expected {n} {what}, got {len(items)}")
+    return items
+
+
+def check_choice(name: str, value, choices: Sequence[str]) -> str:
+    """``value`` if it is one of the strings ``choices``; else a ValueError naming it (an array or another
+    unhashable value included: no bare "truth value of an array is ambiguous")."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name}: expected one of {tuple(choices)}, got {value!r}")
+    return value
+
+
 def check_int(name: str, value, minimum: int = 1) -> int:
     """``value`` as an int if it is an integer (not a bool) of at least ``minimum``; else a ValueError naming it."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
@@ -179,7 +262,9 @@ FLOAT_DTYPES = ("float32", "float64")
 def check_float_dtype(dtype) -> str:
     """The name of ``dtype`` ("float32" or "float64"), given as a name, a NumPy type or a dtype; else a ValueError."""
     try:
-        name = None if dtype is None else np.dtype(dtype).name  # (np.dtype(None) would be float64)
+        with warnings.catch_warnings():  # a deprecated alias such as "a" is refused below, without a warning
+            warnings.simplefilter("ignore")
+            name = None if dtype is None else np.dtype(dtype).name  # (np.dtype(None) would be float64)
     except (TypeError, ValueError):
         name = None
     if name not in FLOAT_DTYPES:

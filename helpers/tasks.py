@@ -45,7 +45,7 @@ from . import lstm, rnn
 from .losses import mean_squared_error
 from .optim import adam_init, adam_step, clip_grad_norm
 from .seeding import check_rng
-from .shapes import check_array, check_int, check_real
+from .shapes import check_array, check_choice, check_float_dtype, check_int, check_real
 
 __all__ = ["CORES", "MEAN_PREDICTOR_MSE", "make_adding_problem", "init_regressor", "core_of",
            "regressor_forward", "regressor_backward", "RegressorCache", "train_adding", "AddingResult"]
@@ -56,9 +56,7 @@ _EVAL_CHUNK = 250  # held-out sequences scored per forward pass
 
 
 def _check_core(core):
-    if core not in CORES:
-        raise ValueError(f"core: expected one of {CORES}, got {core!r}")
-    return core
+    return check_choice("core", core, CORES)
 
 
 # --------------------------------------------------------------------------- the data
@@ -73,8 +71,7 @@ def make_adding_problem(T: int, N: int, rng: np.random.Generator, dtype=np.float
     T = check_int("T", T, minimum=2)
     N = check_int("N", N)
     check_rng(rng)
-    if np.dtype(dtype).kind != "f":
-        raise ValueError(f"dtype: expected a real floating-point dtype, got {np.dtype(dtype)}")
+    dtype = check_float_dtype(dtype)
     half = T // 2
     values = rng.random((T, N))  # (T, N): U[0, 1)
     first = rng.integers(0, half, size=N)  # (N,): a step in the first half
@@ -125,6 +122,8 @@ def init_regressor(core: str, input_size: int, hidden_size: int, rng: np.random.
     Returns: dict with the core's keys and "V" (K, H), "c" (K,)
     """
     _check_core(core)
+    check_real("forget_bias", forget_bias, minimum=None)  # checked even where unused: a typo should not pass
+    check_real("weight_scale", weight_scale, inclusive=True, what="a finite non-negative number")
     if core == "rnn":
         params = rnn.init_params(input_size, hidden_size, rng, weight_scale=weight_scale, dtype=dtype)
     else:

@@ -25,30 +25,16 @@ import numpy as np
 
 from .attention import causal_mask, padding_mask, positional_encoding
 from .seeding import check_rng
-from .shapes import check_int, check_params
-from .transformer_layers import (check_norm, decoder_layer_backward, decoder_layer_forward, encoder_layer_backward,
-                                 encoder_layer_forward, init_decoder_layer, init_encoder_layer, init_layer_norm,
-                                 layer_norm_backward, layer_norm_forward, prefixed, sub_params, sum_outer)
+from .shapes import (check_array, check_finite, check_ids, check_instance, check_int, check_nonempty,
+                     check_params)
+from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, check_norm, decoder_layer_backward,
+                                 decoder_layer_forward, encoder_layer_backward, encoder_layer_forward,
+                                 init_decoder_layer, init_encoder_layer, init_layer_norm, layer_norm_backward,
+                                 layer_norm_forward, layer_specs, prefixed, sub_params, sum_outer)
 
 __all__ = ["ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS", "init_transformer", "transformer_forward",
            "transformer_backward", "encode", "encode_backward", "decode", "decode_backward", "greedy_decode",
            "EncoderCache", "DecoderCache", "TransformerCache"]
-
-
-ENCODER_LAYER_KEYS = ("self_attn", "ln1", "ffn", "ln2")
-
-
-DECODER_LAYER_KEYS = ("self_attn", "ln1", "cross_attn", "ln2", "ffn", "ln3")
-
-
-def _layer_specs(kind: str) -> dict:
-    """Shape specs (named sizes) of one encoder or decoder layer's params, keyed without the layer prefix."""
-    mha = {**{f"W_{n}": ("d_model", "d_model") for n in "qkvo"}, **{f"b_{n}": ("d_model",) for n in "qkvo"}}
-    ln = {"gamma": ("d_model",), "beta": ("d_model",)}
-    ffn = {"W_1": ("d_model", "d_ff"), "b_1": ("d_ff",), "W_2": ("d_ff", "d_model"), "b_2": ("d_model",)}
-    parts = {"self_attn": mha, "cross_attn": mha, "ffn": ffn, "ln1": ln, "ln2": ln, "ln3": ln}
-    names = ENCODER_LAYER_KEYS if kind == "enc" else DECODER_LAYER_KEYS
-    return {f"{part}.{k}": spec for part in names for k, spec in parts[part].items()}
 
 
 def init_transformer(src_vocab: int, tgt_vocab: int, d_model: int, h: int, d_ff: int, n_layers: int,
@@ -94,6 +80,8 @@ def init_transformer(src_vocab: int, tgt_vocab: int, d_model: int, h: int, d_ff:
 def _count_layers(params, stack):
     found = set()
     for key in params:
+        if not isinstance(key, str):
+            continue  # reported as an unknown key by check_params
         parts = key.split(".")
         if parts[0] == stack and len(parts) > 2 and parts[1].isdigit():
             found.add(int(parts[1]))
@@ -108,6 +96,10 @@ def _check_model_params(params, norm, stacks=("enc", "dec")) -> dict:
     check_norm(norm)
     if not isinstance(params, dict):
         raise ValueError(f"params: expected the dict of init_transformer, got {type(params).__name__}")
+    counts = {stack: _count_layers(params, stack) for stack in stacks}
+    for stack, n in counts.items():
+        if n == 0:
+            raise ValueError(f"params: expected at least one '{stack}.0.*' layer, found none")
     has_final = [s for s in stacks if f"{s}.ln.gamma" in params]
     if norm == "post" and has_final:
         raise ValueError(f"norm: params have final layer norms {[s + '.ln.*' for s in has_final]}, made by "
@@ -117,10 +109,6 @@ def _check_model_params(params, norm, stacks=("enc", "dec")) -> dict:
         raise ValueError(f"norm: norm = 'pre' needs the final layer norms {missing} of "
                          f"init_transformer(..., norm='pre'), missing here; params made with norm='post' need "
                          f"norm='post'")
-    counts = {stack: _count_layers(params, stack) for stack in stacks}
-    for stack, n in counts.items():
-        if n == 0:
-            raise ValueError(f"params: expected at least one '{stack}.0.*' layer, found none")
     specs = {}
     if "enc" in stacks:
         specs["src_embed"] = ("V_src", "d_model")
@@ -128,7 +116,7 @@ def _check_model_params(params, norm, stacks=("enc", "dec")) -> dict:
         specs.update({"tgt_embed": ("V_tgt", "d_model"), "out.W": ("d_model", "V_tgt"), "out.b": ("V_tgt",)})
     for stack, n in counts.items():
         for l in range(n):
-            specs.update({f"{stack}.{l}.{k}": s for k, s in _layer_specs(stack).items()})
+            specs.update({f"{stack}.{l}.{k}": s for k, s in layer_specs(stack).items()})
         if norm == "pre":
             specs.update({f"{stack}.ln.gamma": ("d_model",), f"{stack}.ln.beta": ("d_model",)})
     owner = {"src_embed": "enc", "tgt_embed": "dec", "out": "dec"}  # everything else: its first key part
@@ -147,10 +135,7 @@ def _check_ids(name, ids, vocab, n=None):
                          f"got shape {ids.shape}, dtype {ids.dtype}")
     if n is not None and ids.shape[0] != n:
         raise ValueError(f"{name}: expected shape (N, T) with N = {n} sequences (from src), got {ids.shape}")
-    if ids.min() < 0 or ids.max() >= vocab:
-        raise ValueError(f"{name}: expected token ids in [0, {vocab}) (the vocabulary size), "
-                         f"got values from {ids.min()} to {ids.max()}")
-    return ids
+    return check_ids(name, ids, vocab)
 
 
 def _check_lengths(name, lengths, n, T):
@@ -249,9 +234,8 @@ def _encode(params, src, h, src_lengths, norm, n_layers):
 
 def encode_backward(dmemory, cache: EncoderCache) -> dict:
     """Backward of :func:`encode`: dmemory (N, T_src, d_model) -> grads of src_embed and enc.*"""
-    if not isinstance(cache, EncoderCache):
-        raise ValueError(f"cache: expected the EncoderCache of encode, got {type(cache).__name__}")
-    dx = np.asarray(dmemory)
+    check_instance("cache", cache, EncoderCache, "the EncoderCache of encode")
+    dx = check_array("dmemory", dmemory)
     if dx.shape != cache.memory.shape:
         raise ValueError(f"dmemory: expected shape (N, T_src, d_model) = {cache.memory.shape}, got {dx.shape}")
     grads = {}
@@ -283,6 +267,8 @@ def decode(params: dict, memory, tgt_in, h: int, src_lengths=None, tgt_lengths=N
     if memory.ndim != 3 or memory.shape[2] != d_model or memory.dtype.kind != "f":
         raise ValueError(f"memory: expected a float array of shape (N, T_src, d_model = {d_model}), "
                          f"got shape {memory.shape}, dtype {memory.dtype}")
+    check_nonempty("memory", memory, 0, "sequence (N >= 1)")
+    check_nonempty("memory", memory, 1, "source position (T_src >= 1)")
     N, T_src = memory.shape[:2]
     tgt_in = _check_ids("tgt_in", tgt_in, params["tgt_embed"].shape[0], N)
     src_lengths = _check_lengths("src_lengths", src_lengths, N, T_src)
@@ -316,9 +302,8 @@ def _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, n_layers)
 def decode_backward(dlogits, cache: DecoderCache):
     """Backward of :func:`decode`: dlogits (N, T_tgt, tgt_vocab) -> dmemory (N, T_src, d_model) and the grads
     of tgt_embed, dec.* and out.*. dmemory sums what every decoder layer's cross-attention sends back."""
-    if not isinstance(cache, DecoderCache):
-        raise ValueError(f"cache: expected the DecoderCache of decode, got {type(cache).__name__}")
-    dlogits = np.asarray(dlogits)
+    check_instance("cache", cache, DecoderCache, "the DecoderCache of decode")
+    dlogits = check_array("dlogits", dlogits)
     expected = cache.features.shape[:2] + (cache.vocab,)
     if dlogits.shape != expected:
         raise ValueError(f"dlogits: expected shape (N, T_tgt, tgt_vocab) = {expected}, got {dlogits.shape}")
@@ -384,12 +369,15 @@ def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | 
     N = memory.shape[0]
     vocab = params["tgt_embed"].shape[0]
     for name, value in (("bos", bos), ("eos", eos)):
-        if value is not None and not (isinstance(value, (int, np.integer)) and 0 <= value < vocab):
+        if value is None and name == "eos":
+            continue  # no end token
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < vocab:
             raise ValueError(f"{name}: expected a token id in [0, {vocab}), got {value!r}")
     tokens = np.full((N, 1), bos, dtype=np.int64)  # (N, 1)
     done = np.zeros(N, dtype=bool)
     for _ in range(max_len):
         logits, _ = decode(params, memory, tokens, h, src_lengths, None, norm)  # (N, t, V_tgt)
+        check_finite("params (the logits they give, from which no token can be picked)", logits[:, -1])
         nxt = logits[:, -1].argmax(axis=-1)  # (N,)
         if eos is not None:
             nxt = np.where(done, eos, nxt)

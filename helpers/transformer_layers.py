@@ -37,31 +37,62 @@ import numpy as np
 
 from .attention import attention_backward, attention_forward
 from .seeding import check_rng
-from .shapes import check_int
+from .shapes import (check_array, check_choice, check_instance, check_int, check_mask, check_nonempty, check_params,
+                     check_real)
 
-__all__ = ["MHA_KEYS", "init_mha", "mha_forward", "mha_backward", "MHACache", "init_layer_norm", "layer_norm_forward",
+__all__ = ["MHA_KEYS", "ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS", "MHA_SPECS", "LN_SPECS", "FFN_SPECS", "layer_specs",
+           "init_mha", "mha_forward", "mha_backward", "MHACache", "init_layer_norm", "layer_norm_forward",
            "layer_norm_backward", "LayerNormCache", "init_ffn", "ffn_forward", "ffn_backward", "FFNCache",
            "init_encoder_layer", "encoder_layer_forward", "encoder_layer_backward", "init_decoder_layer",
            "decoder_layer_forward", "decoder_layer_backward", "LayerCache", "check_norm", "sub_params", "prefixed"]
 
 
 MHA_KEYS = ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o")
+ENCODER_LAYER_KEYS = ("self_attn", "ln1", "ffn", "ln2")
+DECODER_LAYER_KEYS = ("self_attn", "ln1", "cross_attn", "ln2", "ffn", "ln3")
+MHA_SPECS = {**{f"W_{n}": ("d_model", "d_model") for n in "qkvo"}, **{f"b_{n}": ("d_model",) for n in "qkvo"}}
+LN_SPECS = {"gamma": ("d_model",), "beta": ("d_model",)}
+FFN_SPECS = {"W_1": ("d_model", "d_ff"), "b_1": ("d_ff",), "W_2": ("d_ff", "d_model"), "b_2": ("d_model",)}
+_PARTS = {"self_attn": MHA_SPECS, "cross_attn": MHA_SPECS, "ffn": FFN_SPECS, "ln1": LN_SPECS, "ln2": LN_SPECS,
+          "ln3": LN_SPECS}
 
 
-def _check_tokens(name, x, d_model):
+def layer_specs(kind: str) -> dict:
+    """Shape specs (named sizes d_model, d_ff) of one "enc" or "dec" layer's params, keyed without a layer prefix."""
+    check_choice("kind", kind, ("enc", "dec"))
+    names = ENCODER_LAYER_KEYS if kind == "enc" else DECODER_LAYER_KEYS
+    return {f"{part}.{k}": spec for part in names for k, spec in _PARTS[part].items()}
+
+
+def _check_tokens(name, x, d_model, what="position (T >= 1)"):
+    """x (N, T, d_model), a float array; with ``what``, T >= 1 (keys need at least one position)."""
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[2] != d_model or x.dtype.kind != "f":
         raise ValueError(f"{name}: expected a float array of shape (N, T, d_model = {d_model}), "
                          f"got shape {x.shape}, dtype {x.dtype}")
-    return x
+    return x if what is None else check_nonempty(name, x, 1, what)
 
 
-def _check_params(params, shapes, where):
-    for key, shape in shapes.items():
-        if key not in params:
-            raise ValueError(f"params: {where} needs key {key!r} of shape {shape}; missing")
-        if np.shape(params[key]) != shape:
-            raise ValueError(f"params[{key!r}]: expected shape {shape}, got {np.shape(params[key])}")
+def _check_heads(h, d_model):
+    check_int("h", h)
+    if d_model % h:
+        raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
+    return h
+
+
+def _heads_mask(name: str, mask, N: int, h: int, Tq: int, Tk: int):
+    """The mask ``name`` of multi-head attention, checked and shaped to broadcast to (N, h, Tq, Tk) (the rules
+    are in :func:`mha_forward`'s docstring)."""
+    if mask is None:
+        return None
+    shape = np.shape(mask)
+    if len(shape) == 2 and shape != (Tq, Tk):
+        raise ValueError(f"{name}: a 2-D mask is read as (Tq, Tk) = ({Tq}, {Tk}), the same for every sequence, "
+                         f"got shape {shape}; for a padding mask per sequence use shape (N, 1, Tk) = ({N}, 1, {Tk}), "
+                         f"as helpers.attention.padding_mask makes")
+    if len(shape) == 3:
+        mask = check_mask(name, mask, (N, Tq, Tk), "(N, Tq, Tk)")[:, None]  # (N, 1, Tq, Tk): same for every head
+    return check_mask(name, mask, (N, h, Tq, Tk), "(N, h, Tq, Tk)")
 
 
 class MHACache(NamedTuple):
@@ -76,10 +107,7 @@ class MHACache(NamedTuple):
 def init_mha(d_model: int, h: int, rng: np.random.Generator) -> dict:
     """W_* ~ N(0, 1/d_model) (d_model, d_model), biases 0."""
     check_rng(rng)
-    check_int("d_model", d_model)
-    check_int("h", h)
-    if d_model % h:
-        raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
+    _check_heads(h, check_int("d_model", d_model))
     params = {f"W_{n}": rng.standard_normal((d_model, d_model)) / np.sqrt(d_model) for n in "qkvo"}
     params.update({f"b_{n}": np.zeros(d_model) for n in "qkvo"})
     return params
@@ -98,21 +126,25 @@ def _merge(x):  # (N, h, T, d_k) -> (N, T, d_model)
 def mha_forward(params: dict, x_q, x_kv, h: int, mask=None):
     """Multi-head attention of the queries x_q (N, Tq, d_model) to x_kv (N, Tk, d_model).
 
-    mask: boolean, True = may attend, broadcastable to (N, h, Tq, Tk); a mask of shape (N, Tq, Tk)
-    (the same for every head) is given a head axis. Self-attention: pass the same array twice.
+    mask: boolean, True = may attend, broadcastable to (N, h, Tq, Tk), or None. By its number of axes:
+      4-D  (N, h, Tq, Tk), or any shape that broadcasts to it
+      3-D  (N, Tq, Tk), the same for every head (a head axis is added); a key padding mask is (N, 1, Tk), the
+           shape helpers.attention.padding_mask makes
+      2-D  exactly (Tq, Tk), the same for every sequence (e.g. helpers.attention.causal_mask). Any other 2-D shape
+           is refused: a key padding mask of shape (N, Tk) would broadcast as (Tq, Tk) whenever N == Tq, silently
+           giving query row i the padding of sequence i. The ambiguity that remains: when N == Tq, an (N, Tk) mask
+           *has* the shape (Tq, Tk) and is read as (Tq, Tk), the same for every sequence; give padding as (N, 1, Tk).
+      1-D  (Tk,), the same for every sequence, head and query
+    Self-attention: pass the same array twice.
     Returns: out (N, Tq, d_model); MHACache (``cache.attention.weights`` are the heads' weights)
     """
-    d_model = np.shape(params.get("W_q", np.zeros((0, 0))))[0]
-    _check_params(params, {**{f"W_{n}": (d_model, d_model) for n in "qkvo"},
-                           **{f"b_{n}": (d_model,) for n in "qkvo"}}, "multi-head attention")
-    check_int("h", h)
-    if d_model % h:
-        raise ValueError(f"h: expected a divisor of d_model = {d_model}, got {h}")
-    x_q, x_kv = _check_tokens("x_q", x_q, d_model), _check_tokens("x_kv", x_kv, d_model)
+    d_model = check_params(params, MHA_SPECS)["d_model"]
+    _check_heads(h, d_model)
+    x_q = _check_tokens("x_q", x_q, d_model, None)
+    x_kv = _check_tokens("x_kv", x_kv, d_model, "key position (Tk >= 1): a softmax over no keys is undefined")
     if x_kv.shape[0] != x_q.shape[0]:
         raise ValueError(f"x_kv: expected N = {x_q.shape[0]} sequences (from x_q), got shape {x_kv.shape}")
-    if mask is not None and np.ndim(mask) == 3:
-        mask = np.asarray(mask)[:, None]  # (N, 1, Tq, Tk): the same for every head
+    mask = _heads_mask("mask", mask, x_q.shape[0], h, x_q.shape[1], x_kv.shape[1])
     Q = _split(x_q @ params["W_q"] + params["b_q"], h)  # (N, h, Tq, d_k)
     K = _split(x_kv @ params["W_k"] + params["b_k"], h)  # (N, h, Tk, d_k)
     V = _split(x_kv @ params["W_v"] + params["b_v"], h)  # (N, h, Tk, d_k)
@@ -129,9 +161,8 @@ def sum_outer(a, b):  # sum over N and T of a^T b: (N, T, i), (N, T, j) -> (i, j
 def mha_backward(dout, cache: MHACache):
     """Returns dx_q (N, Tq, d_model), dx_kv (N, Tk, d_model), grads keyed like the params.
     For self-attention the gradient of x is dx_q + dx_kv."""
-    if not isinstance(cache, MHACache):
-        raise ValueError(f"cache: expected the MHACache of mha_forward, got {type(cache).__name__}")
-    dout = np.asarray(dout)
+    check_instance("cache", cache, MHACache, "the MHACache of mha_forward")
+    dout = check_array("dout", dout)
     if dout.shape != cache.x_q.shape:
         raise ValueError(f"dout: expected shape {cache.x_q.shape}, got {dout.shape}")
     p = cache.params
@@ -160,9 +191,12 @@ def init_layer_norm(d_model: int) -> dict:
 
 def layer_norm_forward(params: dict, x, eps: float = 1e-5):
     """LN(x) = gamma * (x - mean) / sqrt(var + eps) + beta over the last axis. Returns y, cache."""
-    x = np.asarray(x)
-    d = x.shape[-1] if x.ndim else 0
-    _check_params(params, {"gamma": (d,), "beta": (d,)}, "layer norm")
+    d = check_params(params, LN_SPECS)["d_model"]
+    check_nonempty("params['gamma']", np.asarray(params["gamma"]), what="feature (d >= 1)")
+    x = check_array("x", x)
+    if x.shape[-1:] != (d,):
+        raise ValueError(f"x: expected shape (..., d = {d}) (the size of params['gamma']), got {x.shape}")
+    check_real("eps", eps)
     mean = x.mean(axis=-1, keepdims=True)
     inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
     x_hat = (x - mean) * inv_std
@@ -171,7 +205,8 @@ def layer_norm_forward(params: dict, x, eps: float = 1e-5):
 
 def layer_norm_backward(dy, cache: LayerNormCache):
     """dx = inv_std * (g - mean(g) - x_hat * mean(g * x_hat)), with g = dy * gamma. Returns dx, grads."""
-    dy = np.asarray(dy)
+    check_instance("cache", cache, LayerNormCache, "the LayerNormCache of layer_norm_forward")
+    dy = check_array("dy", dy)
     if dy.shape != cache.x_hat.shape:
         raise ValueError(f"dy: expected shape {cache.x_hat.shape}, got {dy.shape}")
     axes = tuple(range(dy.ndim - 1))
@@ -199,10 +234,8 @@ def init_ffn(d_model: int, d_ff: int, rng: np.random.Generator) -> dict:
 
 def ffn_forward(params: dict, x):
     """FFN(x) = max(0, x W_1 + b_1) W_2 + b_2, the same for every position. Returns out, cache."""
-    d_model, d_ff = np.shape(params.get("W_1", np.zeros((0, 0))))
-    _check_params(params, {"W_1": (d_model, d_ff), "b_1": (d_ff,), "W_2": (d_ff, d_model), "b_2": (d_model,)},
-                  "feed-forward")
-    x = np.asarray(x)
+    d_model = check_params(params, FFN_SPECS)["d_model"]
+    x = check_array("x", x)
     if x.shape[-1:] != (d_model,):
         raise ValueError(f"x: expected shape (..., d_model = {d_model}), got {x.shape}")
     hidden = np.maximum(x @ params["W_1"] + params["b_1"], 0.0)  # (..., d_ff)
@@ -210,8 +243,12 @@ def ffn_forward(params: dict, x):
 
 
 def ffn_backward(dout, cache: FFNCache):
-    """Returns dx, grads."""
-    dout = np.asarray(dout)
+    """Backward of :func:`ffn_forward`: dout (..., d_model), the shape of x. Returns dx, grads."""
+    check_instance("cache", cache, FFNCache, "the FFNCache of ffn_forward")
+    dout = check_array("dout", dout)
+    if dout.shape != cache.x.shape:
+        raise ValueError(f"dout: expected shape {cache.x.shape} (..., d_model), the shape of ffn_forward's x, "
+                         f"got {dout.shape}")
     p = cache.params
     dhidden = (dout @ p["W_2"].T) * (cache.hidden > 0)  # (..., d_ff)
     grads = {"W_2": sum_outer(cache.hidden, dout), "b_2": dout.reshape(-1, dout.shape[-1]).sum(axis=0),
@@ -220,10 +257,18 @@ def ffn_backward(dout, cache: FFNCache):
 
 
 def sub_params(params, prefix):
+    """The entries of ``params`` whose key starts with ``prefix + "."``, with that part of the key removed."""
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected a dict of arrays, got {type(params).__name__}")
+    check_instance("prefix", prefix, str, "a str such as 'ffn'")
     return {k[len(prefix) + 1:]: v for k, v in params.items() if k.startswith(prefix + ".")}
 
 
 def prefixed(prefix, grads):
+    """The entries of ``grads`` with ``prefix + "."`` put in front of every key."""
+    if not isinstance(grads, dict):
+        raise ValueError(f"grads: expected a dict of arrays, got {type(grads).__name__}")
+    check_instance("prefix", prefix, str, "a str such as 'ffn'")
     return {f"{prefix}.{k}": v for k, v in grads.items()}
 
 
@@ -234,8 +279,30 @@ class LayerCache(NamedTuple):
 
 
 def check_norm(norm):
-    if norm not in ("post", "pre"):
+    if not isinstance(norm, str) or norm not in ("post", "pre"):
         raise ValueError(f"norm: expected 'post' (the paper) or 'pre', got {norm!r}")
+
+
+def _check_layer(kind, params, x, h, norm):
+    """Check an encoder ("enc") or decoder ("dec") layer's params, x (N, T, d_model) (T >= 1), h and norm."""
+    check_norm(norm)
+    d_model = check_params(params, layer_specs(kind))["d_model"]
+    return _check_tokens("x", x, d_model), _check_heads(h, d_model)
+
+
+def _check_layer_backward(dy, cache, kind):
+    """Check a layer backward's cache (of ``kind``_layer_forward) and dy (the shape of the layer's x)."""
+    made_by = f"the LayerCache of {kind}_layer_forward"
+    check_instance("cache", cache, LayerCache, made_by)
+    if ("cross" in cache.caches) != (kind == "decoder"):
+        raise ValueError(f"cache: expected {made_by}, got the LayerCache of "
+                         f"{'decoder' if kind == 'encoder' else 'encoder'}_layer_forward")
+    dy = check_array("dy", dy)
+    expected = cache.caches["ffn_ln"].x_hat.shape  # (N, T, d_model): the layer's input and output
+    if dy.shape != expected:
+        raise ValueError(f"dy: expected shape (N, T, d_model) = {expected}, the shape of the layer's output, "
+                         f"got {dy.shape}")
+    return dy
 
 
 def _residual_forward(x, sublayer, ln_params, norm, caches, name):
@@ -270,8 +337,9 @@ def init_encoder_layer(d_model: int, h: int, d_ff: int, rng: np.random.Generator
 def encoder_layer_forward(params: dict, x, h: int, mask=None, norm: str = "post"):
     """One encoder layer: self-attention then feed-forward, each with a residual connection and layer
     norm. x (N, T, d_model); mask (True = may attend, e.g. a padding mask) broadcastable to (N, h, T, T).
-    Returns y (N, T, d_model), LayerCache."""
-    check_norm(norm)
+    Returns y (N, T, d_model), LayerCache. A 2-D mask must be exactly (T, T) (see :func:`mha_forward`)."""
+    x, h = _check_layer("enc", params, x, h, norm)
+    mask = _heads_mask("mask", mask, x.shape[0], h, x.shape[1], x.shape[1])
     caches = {}
     attn = sub_params(params, "self_attn")
     a = _residual_forward(x, lambda z: mha_forward(attn, z, z, h, mask), sub_params(params, "ln1"), norm, caches, "attn")
@@ -287,8 +355,7 @@ def _self_attention_backward(ds, cache):
 
 def encoder_layer_backward(dy, cache: LayerCache):
     """Returns dx (N, T, d_model), grads keyed like init_encoder_layer's params."""
-    if not isinstance(cache, LayerCache):
-        raise ValueError(f"cache: expected the LayerCache of encoder_layer_forward, got {type(cache).__name__}")
+    dy = _check_layer_backward(dy, cache, "encoder")
     c = cache.caches
     da, _, g_ffn, g_ln2 = _residual_backward(dy, ffn_backward, cache.norm, c, "ffn")
     dx, _, g_attn, g_ln1 = _residual_backward(da, _self_attention_backward, cache.norm, c, "attn")
@@ -308,8 +375,16 @@ def decoder_layer_forward(params: dict, x, memory, h: int, self_mask=None, memor
     """One decoder layer: masked self-attention over x (N, Tq, d_model) (pass a causal mask, combined
     with padding if needed, as self_mask), attention to the encoder output memory (N, Tk, d_model)
     (memory_mask: e.g. the source padding), then feed-forward; each with residual and layer norm.
-    Returns y (N, Tq, d_model), LayerCache."""
-    check_norm(norm)
+    Returns y (N, Tq, d_model), LayerCache. A 2-D mask must be exactly (Tq, Tq) or (Tq, Tk) (see
+    :func:`mha_forward`)."""
+    x, h = _check_layer("dec", params, x, h, norm)
+    N, Tq, d_model = x.shape
+    memory = _check_tokens("memory", memory, d_model, "source position (Tk >= 1): a softmax over no keys is undefined")
+    Tk = memory.shape[1]
+    if memory.shape[0] != N:
+        raise ValueError(f"memory: expected N = {N} sequences (from x), got shape {memory.shape}")
+    self_mask = _heads_mask("self_mask", self_mask, N, h, Tq, Tq)
+    memory_mask = _heads_mask("memory_mask", memory_mask, N, h, Tq, Tk)
     caches = {}
     self_p, cross_p = sub_params(params, "self_attn"), sub_params(params, "cross_attn")
     a = _residual_forward(x, lambda z: mha_forward(self_p, z, z, h, self_mask), sub_params(params, "ln1"), norm,
@@ -323,8 +398,7 @@ def decoder_layer_forward(params: dict, x, memory, h: int, self_mask=None, memor
 
 def decoder_layer_backward(dy, cache: LayerCache):
     """Returns dx (N, Tq, d_model), dmemory (N, Tk, d_model), grads keyed like init_decoder_layer's."""
-    if not isinstance(cache, LayerCache):
-        raise ValueError(f"cache: expected the LayerCache of decoder_layer_forward, got {type(cache).__name__}")
+    dy = _check_layer_backward(dy, cache, "decoder")
     c = cache.caches
     db, _, g_ffn, g_ln3 = _residual_backward(dy, ffn_backward, cache.norm, c, "ffn")
     da, (dmemory,), g_cross, g_ln2 = _residual_backward(db, mha_backward, cache.norm, c, "cross")

@@ -29,17 +29,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from . import transformer as tf
-from .datasets import DATA_DIR, verify_checksum
+from .datasets import data_file, verify_checksum
 from .numerics import log_softmax
 from .optim import adam_init, adam_step, transformer_lr
 from .seeding import check_rng
-from .shapes import check_float_dtype, check_int, check_real, with_settings
+from .shapes import (check_float_dtype, check_ids, check_instance, check_int, check_nonempty, check_real,
+                     check_strings, with_settings)
 from .transformer_layers import check_norm
 
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "DE_PIECES", "EN_WORDS", "EN_VOCAB", "DE_VOCAB", "NumberWords",
@@ -77,7 +77,7 @@ class NumberWords:
 
 def load_number_words(data_dir=None) -> dict:
     """{"train", "validation", "test": NumberWords}, read from the checksummed TSV file in ``data/``."""
-    path = Path(data_dir or DATA_DIR) / FILE_NAME
+    path = data_file(data_dir, FILE_NAME)
     verify_checksum(path)
     lines = path.read_text(encoding="utf-8").splitlines()
     if lines[0].split("\t") != ["number", "english", "german", "split"]:
@@ -93,38 +93,55 @@ def load_number_words(data_dir=None) -> dict:
 
 def tokenize_english(text: str) -> list:
     """"three hundred forty-one" -> ["three", "hundred", "forty", "one"]."""
+    return _english_words(text, "text")
+
+
+def _english_words(text, name):
+    """:func:`tokenize_english`, naming the argument ``name`` in its errors."""
+    check_instance(name, text, str, "a str of English number words")
     words = text.replace("-", " ").split()
     unknown = [w for w in words if w not in _EN_ID]
     if not words or unknown:
-        raise ValueError(f"text: expected English number words from {EN_WORDS[0]!r} to {EN_WORDS[-1]!r}, "
+        raise ValueError(f"{name}: expected English number words from {EN_WORDS[0]!r} to {EN_WORDS[-1]!r}, "
                          f"got {text!r}" + (f" (unknown: {unknown})" if unknown else ""))
     return words
 
 
 def tokenize_german(word: str) -> list:
     """"dreihunderteinundvierzig" -> ["drei", "hundert", "ein", "und", "vierzig"] (longest piece first)."""
+    return _german_pieces(word, "word")
+
+
+def _german_pieces(word, name):
+    """:func:`tokenize_german`, naming the argument ``name`` in its errors."""
+    check_instance(name, word, str, "a German number word (a str)")
     pieces, i = [], 0
     while i < len(word):
         piece = next((p for p in _DE_LONGEST_FIRST if word.startswith(p, i)), None)
         if piece is None:
-            raise ValueError(f"word: cannot cut {word!r} into German number pieces (stuck at {word[i:]!r})")
+            raise ValueError(f"{name}: cannot cut {word!r} into German number pieces (stuck at {word[i:]!r})")
         pieces.append(piece)
         i += len(piece)
     if not pieces:
-        raise ValueError("word: expected a German number word, got ''")
+        raise ValueError(f"{name}: expected a German number word, got ''")
     return pieces
 
 
 def encode_english(texts) -> tuple:
     """Token ids of English sentences, padded with <pad>: (src (N, T_src) int, lengths (N,) int)."""
-    tokens = [[_EN_ID[w] for w in tokenize_english(t)] for t in texts]
-    return _pad(tokens)
+    return _encode_english(texts, "texts")
+
+
+def _encode_english(texts, name):
+    texts = check_strings(name, texts, what="English sentences")
+    return _pad([[_EN_ID[w] for w in _english_words(t, f"{name}[{n}]")] for n, t in enumerate(texts)])
 
 
 def encode_german(words) -> tuple:
     """Decoder input and target of German words: tgt_in = <bos> + pieces, tgt_out = pieces + <eos>, both
     padded: (tgt_in (N, T), tgt_out (N, T), lengths (N,)), T = the longest length + 1."""
-    tokens = [[_DE_ID[p] for p in tokenize_german(w)] for w in words]
+    words = check_strings("words", words, what="German number words")
+    tokens = [[_DE_ID[p] for p in _german_pieces(w, f"words[{n}]")] for n, w in enumerate(words)]
     tgt_in, lengths = _pad([[BOS] + t for t in tokens])
     tgt_out, _ = _pad([t + [EOS] for t in tokens])
     return tgt_in, tgt_out, lengths
@@ -139,9 +156,9 @@ def _pad(sequences) -> tuple:
 
 
 def decode_german(ids) -> str:
-    """Token ids up to the first <eos> -> the German word (pieces joined without spaces)."""
+    """Token ids (T,) up to the first <eos> -> the German word (pieces joined without spaces)."""
     pieces = []
-    for i in np.asarray(ids).tolist():
+    for i in check_ids("ids", ids, len(DE_VOCAB), spec=(None,)).tolist():
         if i == EOS:
             break
         if i in (PAD, BOS):
@@ -163,7 +180,11 @@ class Batch:
 
 def make_batch(data: NumberWords, index=None) -> Batch:
     """Encode the pairs ``data[index]`` (all of them with index None), padded to their own longest length."""
-    index = np.arange(len(data.numbers)) if index is None else np.asarray(index)
+    check_instance("data", data, NumberWords, "a NumberWords split of load_number_words()")
+    if index is not None:
+        index = check_nonempty("index", check_ids("index", index, len(data.numbers), (None,), what="pair indices"),
+                               what="pair index")
+    index = np.arange(len(data.numbers)) if index is None else index
     src, src_lengths = encode_english([data.english[i] for i in index])
     tgt_in, tgt_out, tgt_lengths = encode_german([data.german[i] for i in index])
     return Batch(src, src_lengths, tgt_in, tgt_out, tgt_lengths)
@@ -179,20 +200,18 @@ def smoothed_cross_entropy(logits, targets, lengths, smoothing: float = 0.0):
     Returns: loss (float, mean over real tokens); dlogits (N, T, K), 0 at padded positions
     """
     logits = np.asarray(logits)
-    targets = np.asarray(targets)
     lengths = np.asarray(lengths)
     if logits.ndim != 3 or logits.dtype.kind != "f":
-        raise ValueError(f"logits: expected a float array (N, T, K), got shape {logits.shape}")
+        raise ValueError(f"logits: expected a float array (N, T, K), got shape {logits.shape}, dtype {logits.dtype}")
     N, T, K = logits.shape
-    if targets.shape != (N, T) or targets.dtype.kind not in "iu":
-        raise ValueError(f"targets: expected integer ids of shape (N, T) = {(N, T)}, got {targets.shape}")
+    check_nonempty("logits", logits, 0, "sequence (N >= 1)")
+    check_nonempty("logits", logits, 2, "class (K >= 1)")
+    targets = check_ids("targets", targets, spec=(N, T))
     if lengths.shape != (N,) or lengths.dtype.kind not in "iu" or np.any(lengths < 1) or np.any(lengths > T):
         raise ValueError(f"lengths: expected N = {N} ints in [1, T = {T}], got {lengths!r}")
-    if not 0.0 <= smoothing < 1.0:
-        raise ValueError(f"smoothing: expected a number in [0, 1), got {smoothing!r}")
+    check_real("smoothing", smoothing, inclusive=True, maximum=1.0)
     real = np.arange(T)[None, :] < lengths[:, None]  # (N, T)
-    if np.any(targets[real] < 0) or np.any(targets[real] >= K):
-        raise ValueError(f"targets: expected ids in [0, {K}) at the real positions")
+    check_ids("targets (at the real positions t < lengths[n])", targets[real], K, what="ids")
     safe = np.where(real, targets, 0)  # (N, T): padded positions point anywhere, they are masked below
     logp = log_softmax(logits)  # (N, T, K)
     picked = np.take_along_axis(logp, safe[..., None], axis=-1)[..., 0]  # (N, T)
@@ -266,6 +285,9 @@ def train_translator(data: dict, rng: np.random.Generator, config: TranslatorCon
     Returns: TranslatorResult (its config is what :func:`translate` and the figures need to use the model)
     """
     check_rng(rng)
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), NumberWords) for k in ("train", "validation")):
+        raise ValueError(f"data: expected the dict of load_number_words(), with NumberWords 'train' and 'validation', "
+                         f"got {sorted(data) if isinstance(data, dict) else type(data).__name__}")
     c = with_settings(config, TranslatorConfig, settings)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
@@ -303,18 +325,18 @@ def _check_config(config) -> TranslatorConfig:
 
 
 def translate(params: dict, config: TranslatorConfig, english, max_len: int = 10) -> list:
-    """Greedy translation of English number words: a list of German words."""
+    """Greedy translation of English number words (a list of sentences): a list of German words."""
     config = _check_config(config)
-    src, src_lengths = encode_english(english)
+    src, src_lengths = _encode_english(english, "english")
     out = tf.greedy_decode(params, src, config.h, BOS, max_len, eos=EOS, src_lengths=src_lengths,
                            norm=config.norm)  # (N, max_len)
     return [decode_german(row) for row in out]
 
 
 def exact_match(predicted, expected) -> float:
-    """The fraction of predictions equal to the expected strings."""
-    if len(predicted) != len(expected):
-        raise ValueError(f"predicted: expected {len(expected)} strings, got {len(predicted)}")
+    """The fraction of predictions equal to the expected strings (two lists of the same, non-zero length)."""
+    expected = check_strings("expected", expected)
+    predicted = check_strings("predicted", predicted, n=len(expected))
     return float(np.mean([p == e for p, e in zip(predicted, expected)]))
 
 
@@ -326,11 +348,11 @@ def attention_maps(params: dict, config: TranslatorConfig, english: str, german:
               "decoder": [per layer (h, T_tgt, T_tgt)], "cross": [per layer (h, T_tgt, T_src)]}
     """
     config = _check_config(config)
+    words, pieces = _english_words(english, "english"), _german_pieces(german, "german")
     src, src_lengths = encode_english([english])
     tgt_in, tgt_out, tgt_lengths = encode_german([german])
     _, cache = tf.transformer_forward(params, src, tgt_in, config.h, src_lengths, tgt_lengths, config.norm)
-    pieces = tokenize_german(german)
-    return {"source": tokenize_english(english), "target": pieces + ["<eos>"], "decoder_input": ["<bos>"] + pieces,
+    return {"source": words, "target": pieces + ["<eos>"], "decoder_input": ["<bos>"] + pieces,
             "encoder": [c.caches["attn"].attention.weights[0] for c in cache.encoder.layer_caches],
             "decoder": [c.caches["self"].attention.weights[0] for c in cache.decoder.layer_caches],
             "cross": [c.caches["cross"].attention.weights[0] for c in cache.decoder.layer_caches]}

@@ -27,7 +27,7 @@ def test_vocabulary_and_encoding():
     np.testing.assert_array_equal(np.argmax(x, axis=-1), [[2, BOS_ID], [0, 9]])
     with pytest.raises(ValueError, match="symbols: expected symbols from"):
         encode("AXB")
-    with pytest.raises(ValueError, match="ids: expected a 1-D integer array"):
+    with pytest.raises(ValueError, match=r"ids: expected token ids in \[0, 11\)"):
         decode([11])
     with pytest.raises(ValueError, match=r"ids: expected a 2-D integer array \(T, N\)"):
         one_hot(np.array([1, 2]))

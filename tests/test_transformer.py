@@ -124,7 +124,7 @@ def test_bad_input_is_named(rng):
         tl.mha_forward(params, tokens(rng), tokens(rng, n=3), H_HEADS)
     with pytest.raises(ValueError, match=r"params\['W_o'\]: expected shape"):
         tl.mha_forward({**params, "W_o": np.zeros((D, 3))}, tokens(rng), tokens(rng), H_HEADS)
-    with pytest.raises(ValueError, match="needs key 'b_v'"):
+    with pytest.raises(ValueError, match=r"params: missing key\(s\) \['b_v'\]"):
         tl.mha_forward({k: v for k, v in params.items() if k != "b_v"}, tokens(rng), tokens(rng), H_HEADS)
     with pytest.raises(ValueError, match="norm: expected"):
         tl.encoder_layer_forward(tl.init_encoder_layer(D, H_HEADS, D_FF, rng), tokens(rng), H_HEADS, norm="mid")
