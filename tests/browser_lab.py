@@ -276,6 +276,26 @@ def explorers(page) -> list:
     return page.locator(".jp-OutputArea-output").filter(has=page.locator(FIGURE)).all()
 
 
+JS_LAYOUT = """box => {
+    const problems = [];
+    const img = box.querySelector('img.widget-image');
+    const room = box.closest('.jp-OutputArea-output').clientWidth;
+    if (img.naturalWidth <= room && Math.abs(img.clientWidth - img.naturalWidth) > 1)
+        problems.push(`image shown ${img.clientWidth} px wide, drawn ${img.naturalWidth} px (scaled, not sharp)`);
+    for (const label of box.querySelectorAll('.widget-label, .widget-label-basic')) {
+        if (label.textContent.trim() && label.scrollWidth > label.clientWidth + 1)
+            problems.push(`label "${label.textContent.trim()}" cut off (${label.clientWidth} of ${label.scrollWidth} px)`);
+    }
+    return problems;
+}"""
+
+
+def layout_problems(box) -> list:
+    """An explorer's image shown at another size than drawn (blurry), or a control's label cut off."""
+    box.scroll_into_view_if_needed()
+    return box.evaluate(JS_LAYOUT)
+
+
 @dataclass
 class Moves:
     control: str          # what was moved: "slider", "toggle" or "text"

@@ -100,6 +100,7 @@ def test_notebook_runs_in_jupyterlab_and_its_explorers_move(name, page, lab, tmp
         f"{name}: expected {EXPLORERS.get(name[:2], 0)} explorers, found {len(boxes)} (update EXPLORERS if intended)"
     report = [f"{name}: Run All {run.seconds:.1f} s"]
     for k, box in enumerate(boxes):
+        assert lab_.layout_problems(box) == [], f"{name}, explorer {k + 1}"
         try:
             moves = lab_.move_and_time(page, box, MOVES)
         except RuntimeError as exc:

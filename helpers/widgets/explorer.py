@@ -46,7 +46,12 @@ class FigureExplorer:
         self.widget = widgets.VBox([widgets.HBox(controls), self.image])
         for control in controls:
             control.observe(self._on_change, names="value")
+            if hasattr(control, "style") and hasattr(control.style, "description_width"):
+                control.style.description_width = "initial"  # the whole label, never "encoder lay…"
         self._render()
+        # shown at its own pixel size (sharp), not stretched to the output's width; narrower outputs shrink it
+        width, _ = self._canvas.get_width_height(physical=True)
+        self.image.layout = widgets.Layout(width=f"{width}px", max_width="100%", height="auto")
 
     def _on_change(self, _change=None) -> None:
         self.update()
