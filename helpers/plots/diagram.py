@@ -19,14 +19,10 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.textpath import text_to_path
 
+from .style import PALETTE
+
 __all__ = ["PALETTE", "Diagram", "shape_text"]
 
-# Okabe & Ito's colour-blind-safe palette, written out so that every matplotlib version draws the same colours;
-# the light tints are for box faces under black text.
-PALETTE = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
-           "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000", "grey": "#999999",
-           "light_orange": "#F8DDA6", "light_sky": "#CDE8F8", "light_green": "#B3E2D5", "light_yellow": "#FBF7C0",
-           "light_blue": "#B3D1E8", "light_vermillion": "#F2CCB3", "light_purple": "#F0D7E6", "light_grey": "#E6E6E6"}
 
 
 def shape_text(shape) -> str:

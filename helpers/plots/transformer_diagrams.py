@@ -137,13 +137,13 @@ def draw_transformer(params: dict, src, tgt_in, h: int, norm: str = "post", ax=N
     fig, ax = fig_ax(ax, figsize=(10.0, 9.0))
     d = Diagram(ax)
     d.node("src", (0.0, 0.0), f"source token ids {shape_text(src.shape)}", face=_EMB)
-    d.node("src_emb", (0.0, 1.5), f"embedding × √d_model\n+ positional encoding", face=_EMB)
+    d.node("src_emb", (0.0, 1.5), "embedding × √d_model\n+ positional encoding", face=_EMB)
     d.edge("src", "src_emb")
     d.node("enc", (0.0, 3.6), f"{n_enc} × encoder layer\n(self-attention, feed-forward,\neach with Add & Norm)",
            face=_ATTN, lw=1.6)
     d.edge("src_emb", "enc", label=shape_text(memory), side=1)
     d.node("tgt", (5.4, 0.0), f"target ids, shifted right {shape_text(tgt_in.shape)}", face=_EMB)
-    d.node("tgt_emb", (5.4, 1.5), f"embedding × √d_model\n+ positional encoding", face=_EMB)
+    d.node("tgt_emb", (5.4, 1.5), "embedding × √d_model\n+ positional encoding", face=_EMB)
     d.edge("tgt", "tgt_emb")
     d.node("dec", (5.4, 4.6), f"{n_dec} × decoder layer\n(masked self-attention,\nattention to the encoder,\n"
                               "feed-forward, each with Add & Norm)", face=_ATTN, lw=1.6)
