@@ -1,6 +1,7 @@
 # Unrolled: two commands do all the set-up.
 #   make lab    create .venv if missing, install everything, open JupyterLab on the course
 #   make test   the same set-up, then the whole test suite (pytest for helpers + nbval for every notebook)
+#   make test-slow   the robustness tests (the notebooks' claims on other seeds; CI runs them too)
 #   make test-browser   only the browser test (installs Playwright for it; needs the system's Chromium)
 
 PYTHON ?= python3
@@ -19,8 +20,11 @@ export OMP_NUM_THREADS ?= 1
 
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
               --nbval-cell-timeout=300
+# one pytest worker per core (pytest-xdist); each test file (and each notebook) stays on one worker, so a
+# notebook's cells run in order in one kernel. `make test PARALLEL=` runs everything in one process.
+PARALLEL ?= -n auto --dist loadfile
 
-.PHONY: lab test test-helpers test-notebooks test-browser execute-notebooks setup setup-browser clean
+.PHONY: lab test test-slow test-helpers test-notebooks test-browser execute-notebooks setup setup-browser clean
 
 setup: $(STAMP)
 
@@ -45,13 +49,17 @@ lab: $(STAMP)
 	  --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) $(LAB_ARGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -rs tests notebooks $(NBVAL_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) -rs tests notebooks $(NBVAL_ARGS)
+
+# the robustness tests: the notebooks' main claims re-checked on other seeds (several minutes; CI runs them)
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest $(PARALLEL) -rs -m slow tests
 
 test-helpers: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest $(PARALLEL) tests
 
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest notebooks $(NBVAL_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) notebooks $(NBVAL_ARGS)
 
 # The browser test's extra package: Playwright for Python, which drives the system's Chromium
 # (Debian package `chromium`). `make test` runs the browser test too, and skips it without them.

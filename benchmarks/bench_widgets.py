@@ -5,7 +5,10 @@ Usage: python benchmarks/bench_widgets.py [--repeats 20]
 For each explorer, built at the settings its notebook uses, the main slider alternates between two values;
 each timed run is the work one slider move causes: ``explorer.update()`` (the computation and the moving of
 the existing artists) and ``explorer.render_png()``, the PNG the image widget sends to the browser (the
-cached background plus the artists that changed; see helpers/widgets/explorer.py). Prints the median per explorer and whether it is under the 50 ms goal for a slider that feels live.
+cached background plus the artists that changed; see helpers/widgets/explorer.py). Prints, per explorer, the first
+move after it was built and the median of the others, against the goals for a control that feels live: every move
+under 100 ms, the median under 50 ms. (The browser adds the round trip and the image decoding:
+benchmarks/bench_browser.py measures the whole, key press to new image.)
 
 To add an explorer: add a row to EXPLORERS — (name, a function building it, the attribute name of its main
 control (a slider, or the number box of the translation explorer), two values to alternate between).
@@ -28,7 +31,8 @@ import numpy as np  # noqa: E402
 from helpers.plots import use_course_style  # noqa: E402
 from helpers.seeding import make_rng  # noqa: E402
 
-GOAL_MS = 50.0
+GOAL_MS = 50.0        # median move
+FIRST_GOAL_MS = 100.0  # the first move after the explorer is built (and every move)
 
 
 def sigmoid_explorer():
@@ -130,16 +134,15 @@ def callback_times(explorer, slider_name: str, values, repeats: int):
     updates, renders = [], []
     slider.unobserve(explorer._on_change, names="value")
     try:
-        for k in range(repeats + 1):  # the first move is untimed (warm-up)
+        for k in range(repeats + 1):  # the first move (k = 0) is timed too: it is the one a learner meets first
             slider.value = values[k % 2]
             start = time.perf_counter()
             explorer.update()
             middle = time.perf_counter()
             explorer.render_png()
             end = time.perf_counter()
-            if k:
-                updates.append(middle - start)
-                renders.append(end - middle)
+            updates.append(middle - start)
+            renders.append(end - middle)
     finally:
         slider.observe(explorer._on_change, names="value")
     return updates, renders
@@ -150,18 +153,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     use_course_style()
-    print(f"median of {args.repeats} slider moves per explorer: update() + render_png(); "
-          f"goal < {GOAL_MS:.0f} ms")
+    print(f"{args.repeats + 1} slider moves per explorer: update() + render_png(); goals: first move < "
+          f"{FIRST_GOAL_MS:.0f} ms, median of the others < {GOAL_MS:.0f} ms")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; numpy {np.__version__}, "
           f"matplotlib {matplotlib.__version__}")
     for name, build, slider_name, values in EXPLORERS:
         explorer = build()
         updates, renders = callback_times(explorer, slider_name, values, args.repeats)
         total = [u + r for u, r in zip(updates, renders)]
-        t_total, t_update, t_render = (statistics.median(ts) * 1e3 for ts in (total, updates, renders))
-        verdict = "under" if t_total < GOAL_MS else "OVER"
-        print(f"{name:<22} {t_total:7.1f} ms  (update {t_update:6.1f} ms, render {t_render:6.1f} ms)  "
-              f"{verdict} the {GOAL_MS:.0f} ms goal")
+        first = total[0] * 1e3
+        t_total, t_update, t_render = (statistics.median(ts[1:]) * 1e3 for ts in (total, updates, renders))
+        verdict = "under" if t_total < GOAL_MS and first < FIRST_GOAL_MS else "OVER"
+        print(f"{name:<26} first {first:6.1f} ms, median {t_total:6.1f} ms (update {t_update:5.1f}, render "
+              f"{t_render:5.1f})  {verdict} the goals")
         plt.close(explorer.fig)
 
 

@@ -44,6 +44,7 @@ class FigureExplorer:
         self._background = None
         self.image = widgets.Image(format="png")
         self.widget = widgets.VBox([widgets.HBox(controls), self.image])
+        self._volatile = self._learn_changes(controls)
         for control in controls:
             control.observe(self._on_change, names="value")
             if hasattr(control, "style") and hasattr(control.style, "description_width"):
@@ -52,6 +53,42 @@ class FigureExplorer:
         # shown at its own pixel size (sharp), not stretched to the output's width; narrower outputs shrink it
         width, _ = self._canvas.get_width_height(physical=True)
         self.image.layout = widgets.Layout(width=f"{width}px", max_width="100%", height="auto")
+
+    @staticmethod
+    def _neighbour(control):
+        """A value of ``control`` next to its current one (None: no such value, e.g. a free text box)."""
+        if isinstance(control, widgets.Checkbox):
+            return not control.value
+        options = getattr(control, "options", None)
+        if options:
+            values = [o[1] if isinstance(o, tuple) else o for o in options]
+            if control.value in values and len(values) > 1:
+                k = values.index(control.value)
+                return values[k + 1] if k + 1 < len(values) else values[k - 1]
+            return None
+        step = getattr(control, "step", None)
+        if step is not None and hasattr(control, "max"):
+            up = control.value + step
+            return up if up <= control.max else control.value - step
+        return None
+
+    def _learn_changes(self, controls) -> set:
+        """Move each control to a neighbouring value and back (before any observer is attached) and note which
+        artists a move changes: they are drawn after every change from the start, so that the first move of a
+        control does not pay for drawing the background again (matplotlib's text is what makes that slow)."""
+        before = {id(a): self._signature(a) for a in self._artists()}
+        changed = set()
+        for control in controls:
+            other = self._neighbour(control)
+            if other is None:
+                continue
+            original = control.value
+            control.value = other
+            self.update()
+            changed |= {id(a) for a in self._artists() if self._signature(a) != before.get(id(a))}
+            control.value = original
+            self.update()
+        return {k for k in changed if before.get(k) is not None}  # artists without a signature are always drawn
 
     def _on_change(self, _change=None) -> None:
         self.update()
@@ -127,7 +164,8 @@ class FigureExplorer:
         """The figure as PNG bytes (what the image widget shows): the cached background, then the data."""
         first = self._background is None
         if first:  # place the axes once, with every artist in view, and keep that layout
-            self._volatile, self._signatures, self._layout = set(), {}, None
+            self._volatile = getattr(self, "_volatile", set())
+            self._signatures, self._layout = {}, None
             self._canvas.draw()
             self.fig.set_layout_engine("none")
             self._fit_to_contents()
@@ -162,8 +200,9 @@ class FigureExplorer:
             artist.draw(renderer)
         buffer = io.BytesIO()
         width, height = self._canvas.get_width_height(physical=True)
-        _PILImage.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buffer, format="png", compress_level=1)
+        # RGB (the figure is opaque): a tenth smaller than RGBA, and quicker to encode and to send
+        _PILImage.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert(
+            "RGB").save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     def _render(self) -> None:
