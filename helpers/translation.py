@@ -27,28 +27,24 @@ multiplied by ``lr_scale``.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from . import transformer as tf
 from .datasets import data_file, verify_checksum
-from .numerics import log_softmax
-from .optim import adam_init, adam_step, transformer_lr
-from .seeding import check_rng
-from .shapes import (check_float_dtype, check_ids, check_instance, check_int, check_nonempty, check_real,
-                     check_strings, with_settings)
-from .transformer_layers import check_norm
+from .shapes import check_ids, check_instance, check_nonempty, check_strings, with_settings
+from .transformer_training import (TranslationTask, TranslatorConfig, TranslatorResult, check_config,
+                                   train_transformer)
+from .translation_batch import BOS, EOS, PAD, SPECIALS, Batch, pad, smoothed_cross_entropy
 
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "DE_PIECES", "EN_WORDS", "EN_VOCAB", "DE_VOCAB", "NumberWords",
            "load_number_words", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
            "decode_german", "Batch", "make_batch", "smoothed_cross_entropy", "TranslatorConfig", "TranslatorResult",
+           "number_words_task",
            "train_translator", "translate", "exact_match", "attention_maps", "head_scores"]
 
-SPECIALS = ("<pad>", "<bos>", "<eos>")
-PAD, BOS, EOS = 0, 1, 2
 EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
             "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
             "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand")
@@ -134,7 +130,7 @@ def encode_english(texts) -> tuple:
 
 def _encode_english(texts, name):
     texts = check_strings(name, texts, what="English sentences")
-    return _pad([[_EN_ID[w] for w in _english_words(t, f"{name}[{n}]")] for n, t in enumerate(texts)])
+    return pad([[_EN_ID[w] for w in _english_words(t, f"{name}[{n}]")] for n, t in enumerate(texts)])
 
 
 def encode_german(words) -> tuple:
@@ -142,17 +138,9 @@ def encode_german(words) -> tuple:
     padded: (tgt_in (N, T), tgt_out (N, T), lengths (N,)), T = the longest length + 1."""
     words = check_strings("words", words, what="German number words")
     tokens = [[_DE_ID[p] for p in _german_pieces(w, f"words[{n}]")] for n, w in enumerate(words)]
-    tgt_in, lengths = _pad([[BOS] + t for t in tokens])
-    tgt_out, _ = _pad([t + [EOS] for t in tokens])
+    tgt_in, lengths = pad([[BOS] + t for t in tokens])
+    tgt_out, _ = pad([t + [EOS] for t in tokens])
     return tgt_in, tgt_out, lengths
-
-
-def _pad(sequences) -> tuple:
-    lengths = np.array([len(s) for s in sequences])  # (N,)
-    ids = np.full((len(sequences), lengths.max()), PAD, dtype=np.int64)  # (N, T)
-    for n, s in enumerate(sequences):
-        ids[n, :len(s)] = s
-    return ids, lengths
 
 
 def decode_german(ids) -> str:
@@ -167,17 +155,6 @@ def decode_german(ids) -> str:
     return "".join(pieces)
 
 
-@dataclass
-class Batch:
-    """One batch of encoded pairs (see :func:`make_batch`)."""
-
-    src: np.ndarray          # (N, T_src) English token ids, padded
-    src_lengths: np.ndarray  # (N,)
-    tgt_in: np.ndarray       # (N, T_tgt) <bos> + German pieces, padded
-    tgt_out: np.ndarray      # (N, T_tgt) German pieces + <eos>, padded
-    tgt_lengths: np.ndarray  # (N,)
-
-
 def make_batch(data: NumberWords, index=None) -> Batch:
     """Encode the pairs ``data[index]`` (all of them with index None), padded to their own longest length."""
     check_instance("data", data, NumberWords, "a NumberWords split of load_number_words()")
@@ -190,93 +167,25 @@ def make_batch(data: NumberWords, index=None) -> Batch:
     return Batch(src, src_lengths, tgt_in, tgt_out, tgt_lengths)
 
 
-# --------------------------------------------------------------------------- loss
-
-def smoothed_cross_entropy(logits, targets, lengths, smoothing: float = 0.0):
-    """Cross-entropy of the real target tokens, with label smoothing, and its gradient.
-
-    Inputs:  logits (N, T, K); targets (N, T) int; lengths (N,): positions t < lengths[n] are real;
-             smoothing: eps in [0, 1)
-    Returns: loss (float, mean over real tokens); dlogits (N, T, K), 0 at padded positions
-    """
-    logits = np.asarray(logits)
-    lengths = np.asarray(lengths)
-    if logits.ndim != 3 or logits.dtype.kind != "f":
-        raise ValueError(f"logits: expected a float array (N, T, K), got shape {logits.shape}, dtype {logits.dtype}")
-    N, T, K = logits.shape
-    check_nonempty("logits", logits, 0, "sequence (N >= 1)")
-    check_nonempty("logits", logits, 2, "class (K >= 1)")
-    targets = check_ids("targets", targets, spec=(N, T))
-    if lengths.shape != (N,) or lengths.dtype.kind not in "iu" or np.any(lengths < 1) or np.any(lengths > T):
-        raise ValueError(f"lengths: expected N = {N} ints in [1, T = {T}], got {lengths!r}")
-    check_real("smoothing", smoothing, inclusive=True, maximum=1.0)
-    real = np.arange(T)[None, :] < lengths[:, None]  # (N, T)
-    check_ids("targets (at the real positions t < lengths[n])", targets[real], K, what="ids")
-    safe = np.where(real, targets, 0)  # (N, T): padded positions point anywhere, they are masked below
-    logp = log_softmax(logits)  # (N, T, K)
-    picked = np.take_along_axis(logp, safe[..., None], axis=-1)[..., 0]  # (N, T)
-    per_token = -(1.0 - smoothing) * picked - smoothing * logp.mean(axis=-1)  # (N, T)
-    count = real.sum()
-    loss = float(per_token[real].sum() / count)
-    target_dist = np.full(logits.shape, smoothing / K, dtype=logits.dtype)  # (N, T, K)
-    np.put_along_axis(target_dist, safe[..., None], 1.0 - smoothing + smoothing / K, axis=-1)
-    dlogits = (np.exp(logp) - target_dist) * (real[..., None] / count)  # (N, T, K)
-    return loss, dlogits.astype(logits.dtype, copy=False)
-
-
 # --------------------------------------------------------------------------- training and use
 
-@dataclass(frozen=True)
-class TranslatorConfig:
-    """The model's sizes and the training settings of :func:`train_translator`; every field is checked.
-
-    Model:    d_model, h (heads; a divisor of d_model), d_ff, n_layers (encoder and decoder layers each),
-              norm ("pre" or "post")
-    Training: steps, batch (pairs per step), warmup and lr_scale (the rate is lr_scale * transformer_lr(step,
-              d_model, warmup)), smoothing (label smoothing eps, in [0, 1)), dtype ("float32" or "float64"),
-              eval_every and eval_size (validation exact match on the first eval_size pairs, every eval_every
-              steps)
-    """
-
-    d_model: int = 64
-    h: int = 4
-    d_ff: int = 128
-    n_layers: int = 2
-    norm: str = "pre"
-    steps: int = 1500
-    batch: int = 64
-    warmup: int = 400
-    lr_scale: float = 0.5
-    smoothing: float = 0.1
-    dtype: str = "float32"
-    eval_every: int = 250
-    eval_size: int = 500
-
-    def __post_init__(self):
-        for name in ("d_model", "h", "d_ff", "n_layers", "steps", "batch", "warmup", "eval_every", "eval_size"):
-            object.__setattr__(self, name, check_int(name, getattr(self, name)))
-        if self.d_model % self.h:
-            raise ValueError(f"h: expected a divisor of d_model = {self.d_model}, got {self.h}")
-        check_norm(self.norm)
-        object.__setattr__(self, "lr_scale", check_real("lr_scale", self.lr_scale))
-        object.__setattr__(self, "smoothing", check_real("smoothing", self.smoothing, inclusive=True, maximum=1.0))
-        object.__setattr__(self, "dtype", check_float_dtype(self.dtype))
-
-
-@dataclass
-class TranslatorResult:
-    """What :func:`train_translator` returns. ``history`` holds (step, seconds, validation exact match)."""
-
-    params: dict
-    config: TranslatorConfig
-    loss: np.ndarray = field(repr=False)
-    history: list = field(default_factory=list)
-    seconds: float = 0.0
+def number_words_task(data: dict) -> TranslationTask:
+    """The number words as a :class:`helpers.transformer_training.TranslationTask` (training pairs drawn from
+    data["train"], held-out pairs from data["validation"])."""
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), NumberWords) for k in ("train", "validation")):
+        raise ValueError(f"data: expected the dict of load_number_words(), with NumberWords 'train' and 'validation', "
+                         f"got {sorted(data) if isinstance(data, dict) else type(data).__name__}")
+    train = data["train"]
+    return TranslationTask(lambda index: make_batch(train, index), len(train.numbers), make_batch(data["validation"]),
+                           len(EN_VOCAB), len(DE_VOCAB))
 
 
 def train_translator(data: dict, rng: np.random.Generator, config: TranslatorConfig | None = None,
                      progress: Callable | None = None, **settings) -> TranslatorResult:
     """Train the encoder-decoder on data["train"]; score exact match on (part of) data["validation"].
+
+    :func:`helpers.transformer_training.train_transformer` on the number words; the validation exact match compares
+    the German words (so two piece sequences that spell the same word count as the same translation).
 
     Inputs: data from :func:`load_number_words`; rng; config: a TranslatorConfig (None: the defaults);
             progress: an optional callable ``progress(step, loss=..., val_exact=...)`` called every
@@ -284,49 +193,17 @@ def train_translator(data: dict, rng: np.random.Generator, config: TranslatorCon
             e.g. ``steps=200``
     Returns: TranslatorResult (its config is what :func:`translate` and the figures need to use the model)
     """
-    check_rng(rng)
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), NumberWords) for k in ("train", "validation")):
-        raise ValueError(f"data: expected the dict of load_number_words(), with NumberWords 'train' and 'validation', "
-                         f"got {sorted(data) if isinstance(data, dict) else type(data).__name__}")
+    task = number_words_task(data)
     c = with_settings(config, TranslatorConfig, settings)
-    if progress is not None and not callable(progress):
-        raise ValueError(f"progress: expected a callable or None, got {type(progress).__name__}")
-    init_rng, batch_rng = (np.random.default_rng(s) for s in rng.integers(0, 2 ** 63, size=2))
-    params = tf.init_transformer(len(EN_VOCAB), len(DE_VOCAB), c.d_model, c.h, c.d_ff, c.n_layers, init_rng,
-                                 norm=c.norm)
-    params = {k: v.astype(c.dtype) for k, v in params.items()}
-    state = adam_init(params)
-    train, val = data["train"], data["validation"]
-    val_part = NumberWords(val.numbers[:c.eval_size], val.english[:c.eval_size], val.german[:c.eval_size])
-    losses = np.empty(c.steps)  # (steps,)
-    history = []
-    start = time.perf_counter()
-    for step in range(1, c.steps + 1):
-        b = make_batch(train, batch_rng.integers(0, len(train.numbers), size=c.batch))
-        logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, c.h, b.src_lengths, b.tgt_lengths, c.norm)
-        loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, c.smoothing)
-        grads = tf.transformer_backward(dlogits, cache)
-        lr = c.lr_scale * transformer_lr(step, c.d_model, c.warmup)
-        params, state = adam_step(params, grads, state, lr=lr, beta2=0.98, eps=1e-9)
-        losses[step - 1] = loss
-        if step % c.eval_every == 0 or step == c.steps:
-            accuracy = exact_match(translate(params, c, val_part.english), val_part.german)
-            history.append((step, time.perf_counter() - start, accuracy))
-            if progress is not None:
-                progress(step, loss=float(losses[max(0, step - c.eval_every):step].mean()), val_exact=accuracy)
-    return TranslatorResult(params, c, losses, history, time.perf_counter() - start)
-
-
-def _check_config(config) -> TranslatorConfig:
-    if not isinstance(config, TranslatorConfig):
-        raise ValueError(f"config: expected the TranslatorConfig of the model (e.g. train_translator's "
-                         f"result.config), got {type(config).__name__}")
-    return config
+    val = data["validation"]
+    english, german = val.english[:c.eval_size], val.german[:c.eval_size]
+    return train_transformer(task, rng, c, progress,
+                             validate=lambda params, config: exact_match(translate(params, config, english), german))
 
 
 def translate(params: dict, config: TranslatorConfig, english, max_len: int = 10) -> list:
     """Greedy translation of English number words (a list of sentences): a list of German words."""
-    config = _check_config(config)
+    config = check_config(config)
     src, src_lengths = _encode_english(english, "english")
     out = tf.greedy_decode(params, src, config.h, BOS, max_len, eos=EOS, src_lengths=src_lengths,
                            norm=config.norm)  # (N, max_len)
@@ -347,7 +224,7 @@ def attention_maps(params: dict, config: TranslatorConfig, english: str, german:
               "decoder_input": "<bos>" + pieces, "encoder": [per layer (h, T_src, T_src)],
               "decoder": [per layer (h, T_tgt, T_tgt)], "cross": [per layer (h, T_tgt, T_src)]}
     """
-    config = _check_config(config)
+    config = check_config(config)
     words, pieces = _english_words(english, "english"), _german_pieces(german, "german")
     src, src_lengths = encode_english([english])
     tgt_in, tgt_out, tgt_lengths = encode_german([german])
@@ -373,7 +250,7 @@ def head_scores(params: dict, config: TranslatorConfig, data: NumberWords) -> di
     Returns: {"numbers": (M,), "units": (M, n_layers, h), "tens": (M, n_layers, h),
               "units_on_tens": (M, n_layers, h)}
     """
-    config = _check_config(config)
+    config = check_config(config)
     if not isinstance(data, NumberWords):
         raise ValueError(f"data: expected a NumberWords split, got {type(data).__name__}")
     numbers = np.asarray(data.numbers)  # (n,)
