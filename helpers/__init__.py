@@ -4,7 +4,8 @@ The package is layered; a module imports only from its own layer or the ones bel
 
 1. core          numerics, gradcheck, shapes, seeding, environment
 2. models        dense, conv, rnn, lstm, losses, scalar_rnn, attention, transformer_layers, transformer
-3. training      datasets, optim, tasks, gradflow, score_scaling, seq2seq, seq2seq_training, translation
+3. training      datasets, optim, tasks, gradflow, score_scaling, seq2seq, seq2seq_training, translation_batch,
+                 transformer_training, translation, rnn_translator, sentences; exercises/ (the exercises' checks)
 4. presentation  plots/ and widgets/, one module per topic (the only code that imports matplotlib / ipywidgets)
 
 Where to start reading: the step functions, ``rnn.step_forward`` / ``rnn.step_backward`` and

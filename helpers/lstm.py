@@ -32,6 +32,9 @@ dx_t    = W_z^T dzbar_t + W_i^T dibar_t + W_f^T dfbar_t + W_o^T dobar_t
 dW_* = sum_t d*bar_t x_t^T     dR_* = sum_t d*bar_t y_{t-1}^T     db_* = sum_t d*bar_t
 dp_i = sum_t c_{t-1} * dibar_t     dp_f = sum_t c_{t-1} * dfbar_t     dp_o = sum_t c_t * dobar_t
 
+Reading order: start with ``step_forward`` and ``step_backward``, the equations above line by line for one step;
+``forward`` and ``backward`` compute the same numbers for a whole sequence, fused and sign-scaled for speed.
+
 Implementation: the four gates are fused. One matrix product computes the input part of all four
 pre-activations for all T steps; each step does one batched (N, H) x (H, H) product per gate for the
 recurrent part; the weight gradients are large products after the loop. Gate values are stored
@@ -48,11 +51,12 @@ import numpy as np
 from .seeding import check_rng
 from .shapes import check_array, check_float_dtype, check_int, check_params, check_real
 
-__all__ = ["GATES", "PEEPHOLES", "init_params", "has_peepholes", "step_forward", "step_backward",
-           "forward", "backward", "state_gradients", "StepCache", "LSTMCache"]
+__all__ = ["GATES", "PEEPHOLES", "CELL_EDGES", "init_params", "has_peepholes", "step_forward", "step_backward",
+           "forward", "backward", "state_gradients", "cell_delta_terms", "StepCache", "LSTMCache"]
 
 GATES = ("z", "i", "f", "o")
 PEEPHOLES = ("p_i", "p_f", "p_o")
+CELL_EDGES = ("y", "obar", "ibar_next", "fbar_next", "c_next")  # the edges leaving c_t (cell_delta_terms)
 _SPECS = {**{f"W_{g}": ("H", "D") for g in GATES}, **{f"R_{g}": ("H", "H") for g in GATES},
           **{f"b_{g}": ("H",) for g in GATES}, **{p: ("H",) for p in PEEPHOLES}}
 
@@ -319,6 +323,41 @@ def state_gradients(dy, cache: LSTMCache):
     record = np.empty((2,) + dy.shape, dtype)  # (2, T, N, H)
     _backward_dA(dy, cache, record=record)
     return record[0], record[1]
+
+
+def cell_delta_terms(dy, cache: LSTMCache, t: int) -> dict:
+    """The terms of dc_t, one per edge that leaves the cell c_t, from a real backward pass (notebook 05's graph):
+
+    dc_t = dy_t * o_t * h'(c_t)      edge "y":         c_t -> y_t through h, with o_t held fixed
+         + p_o * dobar_t             edge "obar":      the output peephole
+         + p_i * dibar_{t+1}         edge "ibar_next": the input peephole of step t+1
+         + p_f * dfbar_{t+1}         edge "fbar_next": the forget peephole of step t+1
+         + dc_{t+1} * f_{t+1}        edge "c_next":    the cell of step t+1, through its forget gate
+    Each term is the partial derivative along the edge times the child's total derivative. At the last step the
+    terms of step t+1 are 0 (partial and delta), and without peepholes the peephole terms are 0.
+
+    Inputs:  dy (T, N, H) the gradient from above (Delta_t); LSTMCache; t, a step in [0, T)
+    Returns: {edge: (partial, delta, term)} for the edges of CELL_EDGES, each array (N, H), term = partial * delta;
+             the terms sum to dc_t, ``state_gradients(dy, cache)[1][t]``
+    """
+    dy = _check_dy(dy, cache)
+    T = dy.shape[0]
+    t = check_int("t", t, minimum=0)
+    if t >= T:
+        raise ValueError(f"t: expected a step in [0, {T}), got {t}")
+    record = np.empty((2,) + dy.shape, np.result_type(dy, cache.y))  # (2, T, N, H)
+    dA, _, _ = _backward_dA(dy, cache, record=record)
+    d_y, d_c = record
+    shape = d_c[t].shape  # (N, H)
+    p_i, p_f, p_o = (np.broadcast_to(p, shape) for p in cache.peepholes)  # (N, H) each
+    zero = np.zeros(shape, d_c.dtype)
+    later = t + 1 < T
+    edges = {"y": (cache.o[t] * (1 - cache.tanh_c[t] ** 2), d_y[t]),
+             "obar": (p_o, dA[3, t]),
+             "ibar_next": (p_i if later else zero, dA[1, t + 1] if later else zero),
+             "fbar_next": (p_f if later else zero, dA[2, t + 1] if later else zero),
+             "c_next": (cache.f[t + 1] if later else zero, d_c[t + 1] if later else zero)}
+    return {k: (np.array(partial), np.array(delta), partial * delta) for k, (partial, delta) in edges.items()}
 
 
 def _backward_dA(dy, cache, record=None, dc_last=None):

@@ -267,7 +267,8 @@ def truncated_backward(dh, cache: RNNCache, k: int):
     """BPTT in which every error travels at most ``k`` steps back in time.
 
     The error injected at step s (``dh[s]``) reaches h_s, h_{s-1}, ..., h_{s-k+1} and stops. With
-    k = 1 no error crosses a recurrent connection; with k >= T this equals :func:`backward`.
+    k = 1 each error stays at the step where it enters (no error passes from h_s back to h_{s-1}), except
+    that step 0's still reaches the initial state: dh0 = W^T delta_0. With k >= T this equals :func:`backward`.
     Cost: T*k - k(k-1)/2 step-backward operations (about T*k for k << T) instead of T.
 
     Inputs:  dh (T, N, H); RNNCache; k >= 1

@@ -1,5 +1,5 @@
-"""The one-unit recurrent network of Pascanu, Mikolov & Bengio (2013), section 3: the smallest
-network whose error surface has a cliff.
+"""The one-unit recurrent network of Pascanu, Mikolov & Bengio (2013), sections 2.2-2.3: the smallest
+network whose error surface has a cliff (their Fig. 6).
 
 Every function is vectorised over arrays of (w, b): pass two arrays of the same (or broadcastable)
 shape S and every network in the grid runs at once, so a 200 x 200 error surface is one call.
@@ -25,13 +25,14 @@ So dE/dx_t = g_T * prod_{k=t}^{T-1} w sigma'(x_k): a product of one factor per s
 Why there is a cliff
 --------------------
 The map f(x) = w sigma(x) + b is increasing for w > 0. When its slope at some fixed point exceeds 1
-the map has two stable fixed points (a low one, sigma ~ 0, and a high one, sigma ~ 1) with an
-unstable one between them, the watershed. The start x_0 = 0.5 is itself the unstable fixed point
-exactly when b = x_0 - w sigma(x_0) and the slope there, w sigma'(x_0), exceeds 1 — that is, for
-w > 1 / sigma'(0.5) ~ 4.25 (see :func:`cliff_line`). Cross that line in (w, b) and x_T switches
-from one fixed point to the other: E jumps between two plateaus. Near the line x_t lingers at the
-watershed for many steps, where each factor w sigma'(x_t) is larger than 1, so their product — the
-gradient — explodes.
+the map has two stable fixed points, a low one and a high one, with an unstable one between them, the
+watershed. Where they lie depends on w and b: for w = 5 on the cliff line below (b = -2.6123) they are
+x* = -2.03 and 1.39, where sigma = 0.116 and 0.801 (not 0 and 1; they approach 0 and 1 as w grows).
+The start x_0 = 0.5 is itself the unstable fixed point exactly when b = x_0 - w sigma(x_0) and the
+slope there, w sigma'(x_0), exceeds 1 — that is, for w > 1 / sigma'(0.5) ~ 4.25 (see
+:func:`cliff_line`). Cross that line in (w, b) and x_T switches from one fixed point to the other: E
+jumps between two plateaus. Near the line x_t lingers at the watershed for many steps, where each
+factor w sigma'(x_t) is larger than 1, so their product — the gradient — explodes.
 """
 from __future__ import annotations
 

@@ -123,7 +123,7 @@ def test_unrolled_rnn_is_coloured_by_the_forward_pass():
     for cell, value in zip(h_cells, h[0, 0]):
         np.testing.assert_allclose(cell.get_facecolor(), cmap(norm(value)))
     labels = [t.get_text() for t in ax1.texts]
-    assert labels.count("U") == labels.count("W") == labels.count("V") == T  # the same weights at every step
+    assert labels.count("$U$") == labels.count("$W$") == labels.count("$V$") == T  # the same weights at every step
     assert ax0.get_title() == "compact (black-box) view"
 
 
@@ -162,6 +162,14 @@ def test_loss_curves_and_progress_display():
         ProgressDisplay(total=0)
 
 
+def _lstm_node_texts(ax):
+    return {t.get_gid()[5:]: t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("node-")}
+
+
+def _printed(name, value):
+    return f"{value:.2f}" if name in ("i", "f", "o") else f"{value:+.2f}".replace("-", "\u2212")
+
+
 def test_lstm_views_show_the_cache_values():
     from helpers import lstm
     from helpers.seeding import make_rng
@@ -174,36 +182,33 @@ def test_lstm_views_show_the_cache_values():
     assert values["f"] == pytest.approx(cache.f[2, 1, 3]) and values["c_prev"] == pytest.approx(cache.c[1, 1, 3])
     fig, (circuit, odyssey) = plots.plot_lstm_views(values, peepholes=True, t=2)
     for ax in (circuit, odyssey):
-        texts = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("text-")}
-        shown = "\n".join(texts.values())
+        texts = _lstm_node_texts(ax)
         for name in ("z", "i", "f", "o", "c", "c_prev", "tanh_c", "y", "y_prev"):  # both views show every quantity
-            assert f"{values[name]:.2f}" in shown, name
-        assert f"{values['f']:.2f}" in texts["text-f"] and f"{values['y']:+.2f}" in texts["text-y"]
-    assert f"c[t-1] {values['c_prev']:+.2f}" in [t.get_text() for t in odyssey.texts if t.get_gid() == "text-cell"][0]
+            assert texts[name].split("\n")[-1] == _printed(name, values[name]), name
+        assert texts["x"].endswith(f"{values['x']:.2f}")
     explorer = LSTMExplorer(params, x, t=0, seq=1, unit=3)
     n_patches = [len(ax.patches) for ax in explorer.axes]
     explorer.t_slider.value = 4
-    text_f = [t for t in explorer.axes[1].texts if t.get_gid() == "text-f"][0].get_text()
-    assert f"{cache.f[4, 1, 3]:.2f}" in text_f
+    assert _lstm_node_texts(explorer.axes[1])["f"].endswith(_printed("f", cache.f[4, 1, 3]))
     explorer.peephole_box.value = False
     peeps = [p for p in explorer.axes[0].patches if (p.get_gid() or "").startswith("peephole")]
     assert peeps and not any(p.get_visible() for p in peeps)
     without = {k: v for k, v in params.items() if k not in lstm.PEEPHOLES}
     _, cache_np = lstm.forward(without, x)
-    text_c = [t for t in explorer.axes[0].texts if t.get_gid() == "text-c"][0].get_text()
-    assert f"{cache_np.c[4, 1, 3]:+.2f}" in text_c
+    assert _lstm_node_texts(explorer.axes[0])["c"].endswith(_printed("c", cache_np.c[4, 1, 3]))
     assert [len(ax.patches) for ax in explorer.axes] == n_patches
     with pytest.raises(ValueError, match=r"t: expected a step in \[0, 5\)"):
         plots.lstm_step_values(cache, 5)
 
 
 def test_computational_graph_figure():
+    from helpers.plots.style import CYCLE_COLOURS
     nodes = {"x": (0, 0), "u": (1, 1), "v": (1, -1), "L": (2, 0)}
     edges = [("x", "u", "2x"), ("x", "v", "cos x"), ("u", "L", "w"), ("v", "L", "u + 1")]
     fig, ax = plots.draw_computational_graph(nodes, edges, title="g", highlight=[[("x", "u"), ("u", "L")]])
     labels = {t.get_text(): t.get_color() for t in ax.texts}
     assert {"x", "u", "v", "L", "2x", "cos x"} <= set(labels)
-    assert labels["2x"] == labels["w"] == "C1" and labels["cos x"] == "black"
+    assert labels["2x"] == labels["w"] == CYCLE_COLOURS[0] and labels["cos x"] == "black"
     assert ax.get_title() == "g"
 
 

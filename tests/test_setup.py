@@ -90,7 +90,9 @@ LAYER = {"numerics": 1, "gradcheck": 1, "shapes": 1, "seeding": 1, "environment"
          "dense": 2, "conv": 2, "rnn": 2, "lstm": 2, "losses": 2, "scalar_rnn": 2, "attention": 2,
          "transformer_layers": 2, "transformer": 2,
          "datasets": 3, "optim": 3, "tasks": 3, "gradflow": 3, "seq2seq": 3, "score_scaling": 3,
-         "translation": 3, "seq2seq_training": 3, "exercises": 3, "plots": 4, "widgets": 4}
+         "translation_batch": 3, "transformer_training": 3, "translation": 3, "seq2seq_training": 3,
+         "rnn_translator": 3, "sentences": 3, "exercises": 3,
+         "plots": 4, "widgets": 4}
 PACKAGE_NAMES = ("exercises", "plots", "widgets")
 MODULES = sorted(".".join(p.relative_to(ROOT / "helpers").with_suffix("").parts)
                  for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py")

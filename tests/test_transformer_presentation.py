@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import plots
-from helpers.plots.transformer import _LN_COLOUR
+from helpers.plots.transformer import _LN_LOOK
 from helpers.attention import positional_encoding
 from helpers.optim import transformer_lr
 from helpers.seeding import make_rng
@@ -63,21 +63,22 @@ def probe():
 
 def test_ln_gradient_flow_figure_draws_the_measurements(probe):
     post, pre = probe.measure(4, "post"), probe.measure(4, "pre")
-    fig, (ax_p, ax_x) = plots.plot_ln_gradient_flow(post, reference=pre, max_layers=5)
-    np.testing.assert_array_equal(_gid(ax_p, "params").get_xdata(), [1, 2, 3, 4])
-    np.testing.assert_allclose(_gid(ax_p, "params").get_ydata(), post.param_norms)
-    np.testing.assert_allclose(_gid(ax_p, "ffn").get_ydata(), post.ffn_norms)
-    np.testing.assert_allclose(_gid(ax_x, "inputs").get_ydata(), post.input_norms)
-    np.testing.assert_allclose(_gid(ax_p, "ref_params").get_ydata(), pre.param_norms)
-    np.testing.assert_allclose(_gid(ax_x, "ref_inputs").get_ydata(), pre.input_norms)
-    assert "post-LN" in fig._suptitle.get_text() and "4 layers" in fig._suptitle.get_text()
-    for ax in (ax_p, ax_x):  # the grey line's legend entry names the reference's placement of the LN
-        assert ax.get_legend().get_texts()[-1].get_text() == "pre-LN, same weights"
-    plots.update_ln_gradient_flow(fig, (ax_p, ax_x), probe.measure(2, "pre"))
-    np.testing.assert_allclose(_gid(ax_p, "params").get_ydata(), probe.measure(2, "pre").param_norms)
-    assert len(_gid(ax_p, "ref_params").get_xdata()) == 0  # no reference: the grey line is emptied
-    assert ax_p.get_legend().get_texts()[-1].get_text() == "no comparison"
-    assert "pre-LN" in fig._suptitle.get_text()
+    fig, (ax_p, ax_x) = plots.plot_ln_gradient_flow(post, pre, max_layers=5)
+    for m in (post, pre):
+        np.testing.assert_array_equal(_gid(ax_p, f"{m.norm}_params").get_xdata(), [1, 2, 3, 4])
+        np.testing.assert_allclose(_gid(ax_p, f"{m.norm}_params").get_ydata(), m.param_norms)
+        np.testing.assert_allclose(_gid(ax_p, f"{m.norm}_ffn").get_ydata(), m.ffn_norms)
+        np.testing.assert_allclose(_gid(ax_x, f"{m.norm}_inputs").get_ydata(), m.input_norms)
+        for ax, gid in ((ax_p, "params"), (ax_p, "ffn"), (ax_x, "inputs")):  # each placement keeps its colour
+            assert _gid(ax, f"{m.norm}_{gid}").get_color() == _LN_LOOK[m.norm]["color"]
+    assert "4 encoder layers" in fig._suptitle.get_text() and "post-LN" in fig._suptitle.get_text()
+    plots.update_ln_gradient_flow(fig, (ax_p, ax_x), probe.measure(2, "post"), probe.measure(2, "pre"))
+    np.testing.assert_allclose(_gid(ax_p, "pre_params").get_ydata(), probe.measure(2, "pre").param_norms)
+    assert "2 encoder layers" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="post, pre: expected a post-LN and a pre-LN measurement"):
+        plots.plot_ln_gradient_flow(pre, post)
+    with pytest.raises(ValueError, match="pre: expected the depth of post"):
+        plots.plot_ln_gradient_flow(post, probe.measure(2, "pre"))
 
 
 def test_lr_schedules_mark_the_peak_at_warmup():
@@ -94,34 +95,34 @@ def test_lr_schedules_mark_the_peak_at_warmup():
 
 def test_layer_norm_gradient_explorer_moves_its_artists_to_new_measurements(probe):
     from helpers.widgets import LayerNormGradientExplorer
-    explorer = LayerNormGradientExplorer(probe, n_layers=3, norm="post")
+    explorer = LayerNormGradientExplorer(probe, n_layers=3)
     ax_p, ax_x = explorer.axes
-    lines = {gid: _gid(ax, gid) for ax, gid in ((ax_p, "params"), (ax_p, "ffn"), (ax_p, "ref_params"),
-                                               (ax_x, "inputs"), (ax_x, "ref_inputs"))}
+    gids = [(ax, f"{norm}_{what}") for norm in ("post", "pre") for ax, what in ((ax_p, "params"), (ax_p, "ffn"),
+                                                                                (ax_x, "inputs"))]
+    lines = {gid: _gid(ax, gid) for ax, gid in gids}
     n_children = [len(ax.get_children()) for ax in explorer.axes]
     limits = [(ax.get_xlim(), ax.get_ylim()) for ax in explorer.axes]
-    seen = [lines["params"].get_ydata().copy()]
-    for control, value in ((explorer.depth_slider, explorer.depth_slider.max),
-                           (explorer.norm_buttons, "pre"),
-                           (explorer.depth_slider, explorer.depth_slider.min),
-                           (explorer.norm_buttons, "post")):
-        control.value = value
-        n, norm = explorer.depth_slider.value, explorer.norm_buttons.value
-        want, other = probe.measure(n, norm), probe.measure(n, "pre" if norm == "post" else "post")
-        np.testing.assert_allclose(lines["params"].get_ydata(), want.param_norms)
-        np.testing.assert_allclose(lines["inputs"].get_ydata(), want.input_norms)
-        np.testing.assert_allclose(lines["ref_params"].get_ydata(), other.param_norms)
-        assert len(lines["inputs"].get_xdata()) == n + 1
+    seen = [lines["post_params"].get_ydata().copy()]
+    for value in (explorer.depth_slider.max, 2, explorer.depth_slider.min, 4):
+        explorer.depth_slider.value = value
+        post, pre = probe.measure(value, "post"), probe.measure(value, "pre")
+        np.testing.assert_allclose(lines["post_params"].get_ydata(), post.param_norms)
+        np.testing.assert_allclose(lines["pre_params"].get_ydata(), pre.param_norms)
+        np.testing.assert_allclose(lines["post_inputs"].get_ydata(), post.input_norms)
+        assert len(lines["pre_inputs"].get_xdata()) == value + 1
         for line in lines.values():
             assert np.all(np.isfinite(line.get_ydata()))
-        assert f"{n} layer" in explorer.fig._suptitle.get_text()
-        assert ax_p.get_legend().get_texts()[-1].get_text() == f"{other.norm}-LN, same weights"
-        assert not any(np.array_equal(lines["params"].get_ydata(), s) for s in seen)  # the data changed
-        seen.append(lines["params"].get_ydata().copy())
+        assert f"{value} encoder layer" in explorer.fig._suptitle.get_text()
+        beyond = _gid(ax_p, "beyond")  # the layers beyond the stack are shaded, up to the fixed right edge
+        assert beyond.get_x() == pytest.approx(value + 0.5)
+        assert beyond.get_x() + beyond.get_width() == pytest.approx(ax_p.get_xlim()[1])
+        assert _gid(ax_p, "beyond_text").get_visible() == (value < probe.max_layers)
+        assert not any(np.array_equal(lines["post_params"].get_ydata(), s) for s in seen)  # the data changed
+        seen.append(lines["post_params"].get_ydata().copy())
         assert [len(ax.get_children()) for ax in explorer.axes] == n_children  # same artists
-        assert all(_gid(ax, gid) is lines[gid] for ax, gid in ((ax_p, "params"), (ax_x, "inputs")))
+        assert all(_gid(ax, gid) is lines[gid] for ax, gid in gids)
         assert [(ax.get_xlim(), ax.get_ylim()) for ax in explorer.axes] == limits  # fixed axes
-    assert lines["params"].get_color() == _LN_COLOUR["post"]
+    assert lines["post_params"].get_color() == _LN_LOOK["post"]["color"]
     assert explorer.image.value[:4] == b"\x89PNG"
 
 
@@ -129,4 +130,6 @@ def test_layer_norm_gradient_explorer_builds_without_arguments():
     from helpers.widgets import LayerNormGradientExplorer
     explorer = LayerNormGradientExplorer()
     assert explorer.depth_slider.max == explorer.probe.max_layers == 12
-    assert explorer.norm_buttons.value == "post"
+    assert explorer.depth_slider.value == 12
+    with pytest.raises(ValueError, match="n_layers: expected 1 ... 12"):
+        LayerNormGradientExplorer(explorer.probe, n_layers=13)

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from ..attention import causal_mask, fully_masked_rows, padding_mask, scaled_dot_product_attention
-from .style import artist_by_gid, COLORS, fig_ax
+from .style import COLORS, PALETTE, artist_by_gid, fig_ax
 
 __all__ = ["plot_accuracy_by_length", "plot_alignments", "plot_score_scaling", "update_score_scaling",
            "attention_mask_panels", "plot_attention_masks", "update_attention_masks"]
 
 
-_S2S_STYLE = {"none": ("C7", "o", "no attention"), "dot": ("C0", "s", "dot-product attention"),
-              "additive": ("C3", "^", "additive attention")}
+_S2S_STYLE = {"none": (PALETTE["grey"], "o", "no attention"), "dot": (PALETTE["blue"], "s", "dot-product attention"),
+              "additive": (PALETTE["vermillion"], "^", "additive attention")}
+_OTHER_COLOURS = (PALETTE["green"], PALETTE["orange"], PALETTE["purple"], PALETTE["sky"], PALETTE["black"])
 
 
 def plot_accuracy_by_length(lengths, accuracies: dict, ylabel: str = "exact match (whole sequence right)",
@@ -35,25 +35,28 @@ def plot_accuracy_by_length(lengths, accuracies: dict, ylabel: str = "exact matc
         acc = np.asarray(acc, dtype=float)
         if acc.shape != lengths.shape:
             raise ValueError(f"accuracies[{name!r}]: expected shape {lengths.shape} (one per length), got {acc.shape}")
-        color, marker, label = _S2S_STYLE.get(name, (f"C{i}", "o", name))
-        # lines that lie on top of each other stay visible: later lines thinner, dashed, with open markers
-        ax.plot(lengths, acc, marker=marker, ms=7 - 1.5 * i, lw=2.6 - 0.8 * i, ls=("-", "--", ":")[i % 3],
-                color=color, label=label, mfc="white" if i else color)
+        color, marker, label = _S2S_STYLE.get(name, (_OTHER_COLOURS[i % len(_OTHER_COLOURS)], "o", name))
+        # lines that lie on top of each other stay visible: later lines thinner, dashed or dotted, with smaller
+        # markers, open (the second) and filled (the third) inside the open ones
+        ax.plot(lengths, acc, marker=marker, ms=max(7 - 1.5 * i, 3.5), lw=max(2.6 - 0.8 * i, 1.0),
+                ls=("-", "--", ":")[i % 3], color=color, label=label, mfc="white" if i % 2 else color)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xticks(lengths[:: max(1, len(lengths) // 16)])
-    ax.set_xlabel("sequence length L (symbols to reverse)")
+    ax.set_xlabel("sequence length $L$ (symbols to reverse)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=9, loc="lower left")
     return fig, ax
 
 
-def plot_alignments(weights: dict, source: str, output: str, suptitle: str | None = None):
+def plot_alignments(weights: dict, source: str, output: str, target=None, suptitle: str | None = None):
     """Attention heat maps of one example, side by side: input symbols across, output symbols down.
 
     Inputs:  weights {title: (T, S) attention weights of one sequence}; source: the S input symbols (a
-             string, one character per symbol); output: the T output symbols the model produced
-    Returns: (fig, axes), one axes per entry of ``weights``
+             string, one character per symbol); output: the T output symbols the model produced; target:
+             optional (T,) input position that holds the symbol output step t must write (drawn as open
+             squares: for reversal, S-1-t)
+    Returns: (fig, axes), one axes per entry of ``weights``, each with its colour bar (viridis, 0 to 1)
     """
     if not weights:
         raise ValueError("weights: expected at least one (T, S) array")
@@ -63,24 +66,35 @@ def plot_alignments(weights: dict, source: str, output: str, suptitle: str | Non
         if w.shape != (T, S):
             raise ValueError(f"weights[{name!r}]: expected shape (T, S) = ({T}, {S}) from output and source, "
                              f"got {w.shape}")
+    if target is not None:
+        target = np.asarray(target)
+        if target.shape != (T,) or target.dtype.kind not in "iu" or target.min() < 0 or target.max() >= S:
+            raise ValueError(f"target: expected ({T},) input positions in 0 ... {S - 1}, got {target!r}")
     n = len(arrays)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n + 1.0, 3.9), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(4.4 * n + 0.4, 4.6), squeeze=False, layout="constrained")
     axes = tuple(axes[0])
     for ax, (name, w) in zip(axes, arrays.items()):
-        image = ax.imshow(w, cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest")
+        image = ax.imshow(w, cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
         ax.set_title(name, fontsize=10)
         ax.grid(False)
-        ax.set_xticks(range(S), list(source), fontsize=8)
-        ax.set_yticks(range(T), list(output), fontsize=8)
-        ax.set_xlabel("input symbol (position 0 → S−1)")
-    axes[0].set_ylabel("output symbol (step 0 → T−1)")
-    fig.colorbar(image, ax=list(axes), shrink=0.85, label="attention weight")
+        ax.set_xticks(range(S), list(source), fontsize=9)
+        ax.set_yticks(range(T), list(output), fontsize=9)
+        ax.set_xlabel("input symbol (position $0 \\to S-1$)")
+        if target is not None:
+            ax.plot(target, np.arange(T), ls="", marker="s", ms=11, mfc="none", mec=PALETTE["vermillion"], mew=1.6,
+                    label="the input that holds the symbol step $t$ must write")
+        fig.colorbar(image, ax=ax, shrink=0.8, pad=0.03, label="attention weight $a_{tj}$")
+    axes[0].set_ylabel("output symbol (step $0 \\to T-1$)")
+    if target is not None:
+        fig.legend(handles=axes[0].get_lines(), loc="lower center", ncol=1, fontsize=9)
+        fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))  # room for the legend below
     if suptitle:
         fig.suptitle(suptitle, fontsize=11)
     return fig, axes
 
 
-_SCALED, _UNSCALED = "C0", "C3"
+_SCALED, _UNSCALED = PALETTE["blue"], PALETTE["vermillion"]
+_SOFTMAX_UNSCALED, _SOFTMAX_SCALED = r"$\mathrm{softmax}(q \cdot k)$", r"$\mathrm{softmax}(q \cdot k / \sqrt{d_k})$"
 
 
 def plot_score_scaling(stats, row):
@@ -88,40 +102,46 @@ def plot_score_scaling(stats, row):
 
     Left: the variance of q.k grows like d_k; scaled by 1/sqrt(d_k) it stays near 1. Middle: one query's
     softmax weights over its keys, unscaled and scaled. Right: the size of the softmax's Jacobian
-    ||diag(p) - p p^T||_F (how much gradient gets through), averaged over many draws.
+    ||diag(p) - p p^T||_F (how much gradient gets through), averaged over many draws. Unscaled: vermillion,
+    solid lines with circles, hatched bars; scaled: blue, dashed lines with squares, plain bars.
     Inputs:  a ScoreStatistics and a ScoreRow from :class:`helpers.score_scaling.ScoreScalingProbe`
     Returns: (fig, (ax_var, ax_row, ax_jac)); :func:`update_score_scaling` moves the same artists.
     """
-    fig, (ax_var, ax_row, ax_jac) = plt.subplots(1, 3, figsize=(13.5, 3.9),
+    fig, (ax_var, ax_row, ax_jac) = plt.subplots(1, 3, figsize=(12.0, 4.1),
                                                  gridspec_kw={"width_ratios": [1.0, 1.1, 1.0]})
     d = stats.d_k
-    ax_var.loglog(d, d, "--", color="grey", lw=1, label="d_k (theory for q·k)")
-    ax_var.loglog(d, stats.var_unscaled, "o-", color=_UNSCALED, ms=4, label="measured Var[q·k]")
-    ax_var.loglog(d, stats.var_scaled, "o-", color=_SCALED, ms=4, label="measured Var[q·k / √d_k]")
+    ax_var.loglog(d, d, color=PALETTE["grey"], ls=":", lw=1.5, label="$d_k$ (theory for $q \\cdot k$)")
+    ax_var.loglog(d, stats.var_unscaled, "o-", color=_UNSCALED, ms=4, label="measured $\\mathrm{Var}[q \\cdot k]$")
+    ax_var.loglog(d, stats.var_scaled, "s--", color=_SCALED, ms=4,
+                  label="measured $\\mathrm{Var}[q \\cdot k / \\sqrt{d_k}]$")
     ax_var.set_xscale("log", base=2)
-    ax_var.set_xlabel("d_k (dimension of queries and keys)")
+    ax_var.set_xlabel("$d_k$ (dimension of queries and keys)")
     ax_var.set_ylabel("variance of the scores")
-    ax_var.set_title("the spread of q·k grows with d_k")
-    ax_var.legend(loc="upper left", fontsize=8)
+    ax_var.set_title("the spread of $q \\cdot k$ grows with $d_k$")
+    ax_var.legend(loc="upper left", fontsize=9)
     n = len(row.scores)
     x = np.arange(n)
-    ax_row.bar(x - 0.2, row.weights_unscaled, width=0.4, color=_UNSCALED, label="softmax(q·k)", gid="unscaled")
-    ax_row.bar(x + 0.2, row.weights_scaled, width=0.4, color=_SCALED, label="softmax(q·k / √d_k)", gid="scaled")
-    ax_row.set_xticks(x, [f"k{j + 1}" for j in x])
+    ax_row.bar(x - 0.2, row.weights_unscaled, width=0.4, color=_UNSCALED, hatch="//", edgecolor="white", lw=0,
+               label=_SOFTMAX_UNSCALED, gid="unscaled")
+    ax_row.bar(x + 0.2, row.weights_scaled, width=0.4, color=_SCALED, label=_SOFTMAX_SCALED, gid="scaled")
+    ax_row.set_xticks(x, [f"$k_{{{j + 1}}}$" for j in x])
     ax_row.set_ylim(0, 1.05)
     ax_row.set_xlabel("key")
     ax_row.set_ylabel("attention weight")
-    ax_row.legend(loc="upper left", fontsize=8)
-    ax_jac.plot(d, stats.jacobian_unscaled, "o-", color=_UNSCALED, ms=4, label="softmax(q·k)")
-    ax_jac.plot(d, stats.jacobian_scaled, "o-", color=_SCALED, ms=4, label="softmax(q·k / √d_k)")
+    ax_row.legend(loc="upper left", fontsize=9)
+    ax_jac.plot(d, stats.jacobian_unscaled, "o-", color=_UNSCALED, ms=4, label=_SOFTMAX_UNSCALED)
+    ax_jac.plot(d, stats.jacobian_scaled, "s--", color=_SCALED, ms=4, label=_SOFTMAX_SCALED)
     ax_jac.set_xscale("log", base=2)
     ax_jac.set_ylim(0, 1.15 * max(stats.jacobian_scaled.max(), stats.jacobian_unscaled.max()))
-    ax_jac.set_xlabel("d_k")
-    ax_jac.set_ylabel("mean ‖∂p/∂s‖_F (Jacobian size)")
+    ax_jac.set_xlabel("$d_k$")
+    ax_jac.set_ylabel(r"mean $\|\partial p / \partial s\|_F$ (Jacobian size)")
     ax_jac.set_title("peaked weights pass little gradient")
-    ax_jac.legend(loc="lower left", fontsize=8)
+    ax_jac.legend(loc="lower left", fontsize=9)
     for ax in (ax_var, ax_jac):
-        ax.set_xticks(d, [f"{int(v)}" for v in d], fontsize=8)
+        ax.set_xticks(d[::2], [f"{int(v)}" for v in d[::2]])  # every other power of 2: readable at 9 pt
+        ax.set_xticks(d, minor=True)
+        ax.set_xticklabels([], minor=True)
+        ax.set_xlim(d[0] / 1.3, d[-1] * 1.3)
         ax.axvline(row.d_k, color="black", lw=1, alpha=0.6, gid="marker")
     update_score_scaling((ax_var, ax_row, ax_jac), row)
     return fig, (ax_var, ax_row, ax_jac)
@@ -137,11 +157,17 @@ def update_score_scaling(axes, row) -> None:
     for ax in (ax_var, ax_jac):
         artist_by_gid(ax, "marker").set_xdata([row.d_k, row.d_k])
     spread = np.std(row.scores)
-    ax_row.set_title(f"one query, d_k = {row.d_k}: scores' std {spread:.1f}; largest weight\n"
+    ax_row.set_title(f"one query, $d_k$ = {row.d_k}: scores' std {spread:.1f}; largest weight\n"
                      f"{row.weights_unscaled.max():.2f} unscaled, {row.weights_scaled.max():.2f} scaled", fontsize=10)
 
 
-_MASK_CMAP = ListedColormap(["#e6e6e6", COLORS["input"]])  # False (may not attend), True (may attend)
+_MAY, _MASKED = COLORS["input"], PALETTE["light_grey"]  # True: may attend; False: masked (weight exactly 0)
+
+
+def _mask_rgb(mask):
+    """A boolean mask as an RGB picture in the two colours of the legend (categories, not a colour scale)."""
+    from matplotlib.colors import to_rgb
+    return np.where(np.asarray(mask)[..., None], to_rgb(_MAY), to_rgb(_MASKED))  # (T, T, 3)
 
 
 def attention_mask_panels(q, k, length: int, causal: bool = True, side: str = "right") -> dict:
@@ -182,22 +208,24 @@ def _mask_titles(length, T, causal, side, panels):
 def plot_attention_masks(q, k, length: int, causal: bool = True, side: str = "right"):
     """The padding mask, the causal mask, their combination and the resulting attention weights.
 
-    Masks are drawn with our convention: blue = True = this query may attend to this key.
-    Masked weights are exactly 0 and drawn grey; a query row whose keys are all masked is marked with a
-    red cross on the right (its weights are all 0 by the convention of :mod:`helpers.attention`).
+    Masks are drawn with our convention: blue = True = this query may attend to this key, light grey = False
+    (two categories, keyed by the legend below the panels). Masked weights are exactly 0 and drawn light grey; a
+    query row whose keys are all masked is marked with a vermillion cross on the right (its weights are all 0 by
+    the convention of :mod:`helpers.attention`).
     Inputs:  as :func:`attention_mask_panels`
     Returns: (fig, axes (4,)); :func:`update_attention_masks` moves the same artists.
     """
     T = np.asarray(q).shape[0]
     panels = attention_mask_panels(q, k, length, causal, side)
-    fig, axes = plt.subplots(1, 4, figsize=(14, 4.0), layout="constrained")
+    fig, axes = plt.subplots(1, 4, figsize=(12.0, 3.9), layout="constrained")
     for ax, name in zip(axes[:3], ("padding", "causal", "combined")):
-        ax.imshow(panels[name].astype(float), cmap=_MASK_CMAP, vmin=0, vmax=1, gid=name)
-    cmap = plt.get_cmap("viridis").with_extremes(bad="#e6e6e6")
+        ax.imshow(_mask_rgb(panels[name]), interpolation="nearest", gid=name)
+    cmap = plt.get_cmap("viridis").with_extremes(bad=_MASKED)
     image = axes[3].imshow(np.ma.masked_array(panels["weights"], ~panels["combined"]), cmap=cmap, vmin=0,
-                           vmax=1, gid="weights")
-    fig.colorbar(image, ax=axes[3], fraction=0.046, pad=0.1, label="weight")
-    full, = axes[3].plot([], [], "x", color="C3", ms=9, mew=2, clip_on=False, gid="full", label="fully masked row")
+                           vmax=1, interpolation="nearest", gid="weights")
+    fig.colorbar(image, ax=axes[3], fraction=0.046, pad=0.15, label="weight")
+    full, = axes[3].plot([], [], ls="", marker="x", color=PALETTE["vermillion"], ms=9, mew=2, clip_on=False,
+                         gid="full", label="fully masked row")
     full.set_in_layout(False)  # drawn just outside the axes; the layout need not make room for it
     ticks = np.arange(T)
     for ax in axes:
@@ -206,8 +234,8 @@ def plot_attention_masks(q, k, length: int, causal: bool = True, side: str = "ri
         ax.set_xlabel("key position")
         ax.grid(False)
     axes[0].set_ylabel("query position")
-    fig.legend(handles=[Patch(color=COLORS["input"], label="True: may attend"),
-                        Patch(color="#e6e6e6", label="False: masked (weight exactly 0)"),
+    fig.legend(handles=[Patch(color=_MAY, label="True: may attend"),
+                        Patch(color=_MASKED, label="False: masked (weight exactly 0)"),
                         *axes[3].get_lines()], loc="lower center", ncol=3, fontsize=9)
     fig.get_layout_engine().set(rect=(0, 0.08, 1, 0.92))  # room for the legend below
     update_attention_masks(axes, q, k, length, causal, side)
@@ -219,7 +247,7 @@ def update_attention_masks(axes, q, k, length: int, causal: bool = True, side: s
     panels = attention_mask_panels(q, k, length, causal, side)
     T = panels["weights"].shape[0]
     for ax, name in zip(axes[:3], ("padding", "causal", "combined")):
-        artist_by_gid(ax, name).set_data(panels[name].astype(float))
+        artist_by_gid(ax, name).set_data(_mask_rgb(panels[name]))
     artist_by_gid(axes[3], "weights").set_data(np.ma.masked_array(panels["weights"], ~panels["combined"]))
     rows = np.flatnonzero(panels["fully_masked"])
     artist_by_gid(axes[3], "full").set_data(np.full(len(rows), T - 0.5 + 0.45), rows)

@@ -1,49 +1,59 @@
-"""Notebook 07: Pascanu et al.'s one-unit RNN, its error surface and cliff, gradient descent thrown off the cliff and
-held by clipping, and clipping by norm vs by value.
+"""Notebook 07: Pascanu et al.'s one-unit RNN, its error surface and cliff, why the gradient explodes there, gradient
+descent thrown off the cliff and held by clipping, clipping by norm vs by value, clipping inside the backward pass,
+and clipping in a training loop.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import patheffects
-from matplotlib.colors import LogNorm
+from matplotlib.colors import ListedColormap, LogNorm
 from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import NullLocator
 
 from ..optim import clip_grad_norm, clip_grad_value
+from ..numerics import sigmoid
 from ..scalar_rnn import cliff_line, error_and_gradient, error_surface, forward, gradient_descent, X0
-from .style import COLORS
+from .style import COLORS, PALETTE
 
-__all__ = ["CLIPPING_COLORS", "CLIPPING_SUMMARY_STEPS", "plot_error_surface", "DESCENT_VIEW",
-           "plot_clipping_descent", "update_clipping_descent", "plot_clipping_directions"]
+__all__ = ["CLIPPING_COLORS", "CLIPPING_SUMMARY_STEPS", "plot_error_surface", "plot_cliff_lingering", "DESCENT_VIEW",
+           "plot_clipping_descent", "update_clipping_descent", "plot_clipping_directions", "plot_step_contributions",
+           "plot_clipped_training"]
 
 
-CLIPPING_COLORS = {"unclipped": "#E8412C", "clipped": "#FFFFFF", "cliff": "#FF6FD8", "rescaled": "#00C8FF"}
+# Okabe-Ito colours: the descent without clipping vermillion, with clipping black, the cliff reddish purple, the
+# points from which a clipped step was taken blue
+CLIPPING_COLORS = {"unclipped": PALETTE["vermillion"], "clipped": PALETTE["black"], "cliff": PALETTE["purple"],
+                   "rescaled": PALETTE["blue"]}
 
 
 CLIPPING_SUMMARY_STEPS = 20  # the E panel's title reports the median error over the last steps, not the last one
 
 
-def _surface_image(ax, w, b, E, colorbar: bool = True):
+# viridis mixed with white: a paler surface, under which the descent paths stand out (the colour bar uses it too)
+_PALE_VIRIDIS = ListedColormap(0.45 * plt.get_cmap("viridis")(np.linspace(0, 1, 256))[:, :3] + 0.55, name="pale")
+
+
+def _surface_image(ax, w, b, E, colorbar: bool = True, pale: bool = False):
     """E(w, b) as an image with a logarithmic colour scale, and the cliff line; returns the image."""
 
     w, b, E = np.asarray(w), np.asarray(b), np.asarray(E)
     positive = E[E > 0]
     low = max(float(positive.min()) if positive.size else 1e-6, 1e-6)
-    image = ax.imshow(E, origin="lower", extent=(w[0], w[-1], b[0], b[-1]), aspect="auto", cmap="viridis",
+    image = ax.imshow(E, origin="lower", extent=(w[0], w[-1], b[0], b[-1]), aspect="auto",
+                      cmap=_PALE_VIRIDIS if pale else "viridis",
                       norm=LogNorm(vmin=low, vmax=max(float(E.max()), 2 * low)), interpolation="nearest")
     w_fine = np.linspace(w[0], w[-1], 400)  # (400,)
     b_cliff = cliff_line(w_fine, X0)  # (400,), nan where there is no cliff
     keep = np.isfinite(b_cliff)
     ax.plot(w_fine[keep], b_cliff[keep], ls="--", lw=2.0, color=CLIPPING_COLORS["cliff"], gid="cliff",
-            label=f"the cliff: b = {X0:g} − w·σ({X0:g})")
+            label=rf"the cliff: $b = {X0:g} - w\,\sigma({X0:g})$")
     ax.set_xlim(w[0], w[-1])
     ax.set_ylim(b[0], b[-1])
     ax.set_xlabel("w  (recurrent weight)")
     ax.set_ylabel("b  (bias)")
     ax.grid(False)
     if colorbar:
-        bar = ax.figure.colorbar(image, ax=ax, label="E = (σ(x_T) − 0.7)²  (log scale)")
+        bar = ax.figure.colorbar(image, ax=ax, label=r"$E = (\sigma(x_T) - 0.7)^2$  (log scale)")
         bar.ax.minorticks_off()  # one tick per decade is enough, and cheaper to draw
     return image
 
@@ -54,8 +64,13 @@ def _label_plateaus(ax, w, b, T):
              (w[0] + 0.62 * (w[-1] - w[0]), b[0] + 0.8 * (b[-1] - b[0]))]
     for ws, bs in spots:
         E_spot, cache = forward(ws, bs, T)
-        ax.text(ws, bs, f"σ(x_T) = {float(cache.s[-1]):.2f}\nE = {float(E_spot):.2f}", ha="center", va="center",
-                fontsize=8, color="black", bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 1.5})
+        ax.text(ws, bs, f"$\\sigma(x_T) = {float(cache.s[-1]):.2f}$\n$E = {float(E_spot):.2f}$", ha="center",
+                va="center", fontsize=10, color="black",
+                bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 2})
+
+
+def _dark_legend(ax):
+    ax.legend(loc="lower left", fontsize=10, labelcolor="white", facecolor="black", framealpha=0.55, frameon=True)
 
 
 def plot_error_surface(w, b, E, section_w: float | None = 5.0, T: int = 50):
@@ -74,18 +89,18 @@ def plot_error_surface(w, b, E, section_w: float | None = 5.0, T: int = 50):
         _surface_image(ax, w, b, E)
         _label_plateaus(ax, w, b, T)
         ax.set_title(f"error of the one-unit RNN after T = {T} steps")
-        ax.legend(loc="lower left", fontsize=8, labelcolor="white", facecolor="black", framealpha=0.45, frameon=True)
+        _dark_legend(ax)
         return fig, ax
-    fig = plt.figure(figsize=(11.0, 4.6))
+    fig = plt.figure(figsize=(11.5, 4.8))
     grid = fig.add_gridspec(2, 2, width_ratios=[1.25, 1.0])
     ax = fig.add_subplot(grid[:, 0])
     ax_E = fig.add_subplot(grid[0, 1])
     ax_g = fig.add_subplot(grid[1, 1], sharex=ax_E)
     _surface_image(ax, w, b, E)
     _label_plateaus(ax, w, b, T)
-    ax.axvline(section_w, color="white", lw=1.0, ls=":", label=f"cross-section at w = {section_w:g}")
+    ax.axvline(section_w, color="white", lw=1.2, ls=":", label=f"cross-section at w = {section_w:g}")
     ax.set_title(f"error of the one-unit RNN after T = {T} steps")
-    ax.legend(loc="lower left", fontsize=8, labelcolor="white", facecolor="black", framealpha=0.45, frameon=True)
+    _dark_legend(ax)
     b_cliff = float(cliff_line(np.array([section_w]), X0)[0])
     b_line = np.linspace(b[0], b[-1], 1500)  # (1500,)
     if np.isfinite(b_cliff):  # resolve the wall: points ever closer to the cliff on both sides
@@ -96,15 +111,59 @@ def plot_error_surface(w, b, E, section_w: float | None = 5.0, T: int = 50):
     ax_E.set_ylabel("E")
     ax_E.set_title(f"along the dotted line (w = {section_w:g})", fontsize=10)
     ax_g.semilogy(b_line, np.maximum(np.abs(dE_db), 1e-300), color=COLORS["positive"], lw=1.2)
-    ax_g.set_ylabel("|∂E/∂b|  (log)")
+    ax_g.set_ylabel(r"$|\partial E/\partial b|$  (log)")
     ax_g.set_xlabel("b")
     if np.isfinite(b_cliff):
         for a in (ax_E, ax_g):
-            a.axvline(b_cliff, color=CLIPPING_COLORS["cliff"], ls="--", lw=1.2)
+            a.axvline(b_cliff, color=CLIPPING_COLORS["cliff"], ls="--", lw=1.4)
         ax_E.annotate("the cliff", (b_cliff, 0.5 * (E_line.min() + E_line.max())), xytext=(12, 0),
-                      textcoords="offset points", fontsize=9, va="center")
+                      textcoords="offset points", fontsize=10, va="center")
     ax_E.tick_params(labelbottom=False)
     return fig, (ax, ax_E, ax_g)
+
+
+def plot_cliff_lingering(x, delta, offsets, w: float, stable=()):
+    """Why the gradient explodes at the cliff: sigma(x_t) of runs started near it, and |dE/dx_t| along them.
+
+    Inputs:  x (T + 1, M) the states of M runs with b = cliff + offsets (from :func:`helpers.scalar_rnn.forward`);
+             delta (T + 1, M) dE/dx_t of each run; offsets (M,) b minus the cliff's b; w the runs' weight;
+             stable: the outputs sigma(x*) of the map's stable fixed points, drawn as thin lines (optional)
+    Returns: (fig, (ax_state, ax_delta))
+    """
+    x, delta, offsets = np.asarray(x), np.asarray(delta), np.asarray(offsets, dtype=float)
+    if x.shape != delta.shape or x.ndim != 2 or x.shape[1] != offsets.size:
+        raise ValueError(f"x, delta: expected two arrays of shape (T + 1, len(offsets)) = (T + 1, {offsets.size}), "
+                         f"got {x.shape} and {delta.shape}")
+    distances = np.unique(np.abs(offsets))  # near to far: solid, dashed, dotted, dash-dotted
+    if distances.size > 4:
+        raise ValueError(f"offsets: expected at most 4 distances from the cliff, got {distances.size}")
+    styles = dict(zip(distances, ("-", "--", ":", "-.")))
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(11.5, 4.8))
+    steps = np.arange(x.shape[0])
+    ax0.axhline(sigmoid(np.float64(X0)), color=PALETTE["grey"], lw=1.0, ls=(0, (6, 3)), zorder=1,
+                label=rf"the watershed $\sigma({X0:g})$")
+    for k, level in enumerate(stable):
+        ax0.axhline(level, color=PALETTE["black"], lw=1.0, ls=":", zorder=1,
+                    label="the stable states: " + ", ".join(f"{v:.2f}" for v in stable) if k == 0 else None)
+    for j, d in enumerate(offsets):
+        below = d < 0
+        look = dict(color=COLORS["negative"] if below else COLORS["positive"], marker="v" if below else "^",
+                    markevery=5, ms=5, ls=styles[abs(d)], lw=1.6, zorder=2)
+        label = f"b = cliff {d:+.0e} ({'below' if below else 'above'})"
+        ax0.plot(steps, sigmoid(x[:, j]), label=label, **look)
+        ax1.plot(steps, np.abs(delta[:, j]), label=label, **look)
+    ax1.set_yscale("log")
+    ax0.set(xlabel="step t", ylabel=r"$\sigma(x_t)$", title=f"w = {w:g}: the closer b is to the cliff, the longer "
+            "$x_t$ lingers")
+    ax1.set(xlabel="step t", ylabel=r"$|\partial E/\partial x_t|$  (log scale)",
+            title=r"backwards in time, $|\partial E/\partial x_t|$ grows while $x_t$ lingers")
+    for ax in (ax0, ax1):
+        ax.set_xlim(steps[0], steps[-1])
+    handles, labels = ax0.get_legend_handles_labels()  # the reference lines first: move them last
+    first = 1 + bool(len(stable))
+    fig.legend(handles[first:] + handles[:first], labels[first:] + labels[:first], loc="outside lower center",
+               ncol=4, fontsize=10)
+    return fig, (ax0, ax1)
 
 
 def _descent_paths(w0, b0, lr, max_norm, steps):
@@ -140,8 +199,10 @@ def plot_clipping_descent(w0: float = 5.5, b0: float = -1.5, lr: float = 1.0, ma
 
     The situation of Goodfellow et al. (2016), Fig. 10.17: where the path meets the cliff the gradient
     is huge, and an unclipped step throws the parameters far away; the clipped step, never longer
-    than lr * max_norm, stays near. A path that leaves the plotted area ends at a marker on the border;
-    squares mark the points from which the clipped path took a rescaled step.
+    than lr * max_norm, stays near. The surface is drawn pale, so that the paths stand out: the clipped one
+    thin and black with a dot per point, the unclipped one a broad vermillion band beneath it (where both agree,
+    the band shows under the dots). A path that leaves the plotted area ends at a cross on the border;
+    blue diamonds mark the points from which the clipped path took a rescaled step.
     The static twin of :class:`helpers.widgets.ClippingExplorer`.
 
     Inputs:  start (w0, b0); learning rate lr; clipping threshold max_norm; steps;
@@ -151,38 +212,32 @@ def plot_clipping_descent(w0: float = 5.5, b0: float = -1.5, lr: float = 1.0, ma
     """
 
     w, b, E = error_surface(**DESCENT_VIEW) if surface is None else surface
-    fig, (ax, ax_E) = plt.subplots(1, 2, figsize=(11.0, 5.0), gridspec_kw={"width_ratios": [1.25, 1.0]})
-    _surface_image(ax, w, b, E)
-    outline = [patheffects.withStroke(linewidth=2.4, foreground="black")]
-    styles = {"clipped": dict(color=CLIPPING_COLORS["clipped"], lw=1.2, ms=1.8, zorder=4, path_effects=outline),
-              "unclipped": dict(color=CLIPPING_COLORS["unclipped"], lw=1.3, ms=2.5, zorder=5)}
-    for name, style in styles.items():
-        if name == "clipped":  # the outlined line without markers, then the markers (an outline per marker is slow)
-            ax.plot([], [], "-", gid=f"path-{name}", label="_nolegend_", **style)
-            ax.plot([], [], "o", gid=f"path-{name}-markers", color=style["color"], ms=style["ms"] + 0.6,
-                    mec="black", mew=0.5, zorder=style["zorder"])
-            ax.plot([], [], "o-", label=f"{name} descent", **style)  # the legend's handle: it has no data
-        else:
-            ax.plot([], [], "o-", gid=f"path-{name}", label=f"{name} descent", **style)
-        ax.plot([], [], "X", ms=11, mec="black", mew=0.8, gid=f"exit-{name}", color=style["color"], zorder=6,
-                label="left the plotted area" if name == "unclipped" else None)
-    ax.plot([], [], "s", ms=7, mfc="none", mec=CLIPPING_COLORS["rescaled"], mew=1.8, gid="clipped-steps", zorder=6,
-            label="step was clipped", path_effects=[patheffects.withStroke(linewidth=3.0, foreground="black")])
-    ax.plot([], [], "*", ms=15, color="gold", mec="black", gid="start", zorder=7, label="start")
-    ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=8, color="white", va="bottom", gid="exit-text",
-            bbox={"facecolor": "black", "alpha": 0.55, "edgecolor": "none", "pad": 2})
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8)
-    ax_E.plot([], [], "o-", ms=2.5, lw=1.8, color="black", gid="error-clipped", label="clipped by norm")
-    ax_E.plot([], [], "o--", ms=2, lw=1.2, color=CLIPPING_COLORS["unclipped"], gid="error-unclipped",
-              label="unclipped")
-    ax_E.plot([], [], "s", ms=5.5, mfc="none", mec=CLIPPING_COLORS["rescaled"], mew=1.5, gid="error-clipped-steps",
-              zorder=3, label="step was clipped")
+    fig, (ax, ax_E) = plt.subplots(1, 2, figsize=(11.5, 5.4), gridspec_kw={"width_ratios": [1.25, 1.0]})
+    _surface_image(ax, w, b, E, pale=True)
+    red, black, blue = CLIPPING_COLORS["unclipped"], CLIPPING_COLORS["clipped"], CLIPPING_COLORS["rescaled"]
+    ax.plot([], [], "-", color=red, lw=3.5, solid_capstyle="round", gid="path-unclipped", zorder=4,
+            label="unclipped descent")
+    ax.plot([], [], "-o", color=black, lw=1.0, ms=2.6, gid="path-clipped", zorder=5, label="clipped descent")
+    for name, colour, edge in (("unclipped", red, "black"), ("clipped", black, "white")):
+        exit_marker, = ax.plot([], [], "X", ms=11, mec=edge, mew=0.8, gid=f"exit-{name}", color=colour, zorder=6,
+                               clip_on=False, label="left the plotted area" if name == "unclipped" else None)
+        exit_marker.set_in_layout(False)  # drawn whole on the border, but the layout ignores it (it may be empty)
+    ax.plot([], [], "D", ms=4.5, color=blue, mec="white", mew=0.4, gid="clipped-steps", zorder=6,
+            label="a clipped step starts here")
+    ax.plot([], [], "*", ms=15, color=PALETTE["yellow"], mec="black", gid="start", zorder=7, label="start")
+    ax.text(0.02, 0.02, "", transform=ax.transAxes, fontsize=9, color="white", va="bottom", gid="exit-text",
+            bbox={"facecolor": "black", "alpha": 0.6, "edgecolor": "none", "pad": 2})
+    # one legend for both panels, below them: the right panel draws the same things in the same way
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=6, fontsize=10)
+    ax_E.plot([], [], "-", lw=3.5, color=red, gid="error-unclipped", label="unclipped descent")
+    ax_E.plot([], [], "-o", ms=2.6, lw=1.0, color=black, gid="error-clipped", label="clipped descent")
+    ax_E.plot([], [], "D", ms=4.5, color=blue, mec="white", mew=0.4, gid="error-clipped-steps", zorder=3,
+              label="a clipped step starts here")
     ax_E.set_yscale("log")
     ax_E.yaxis.set_minor_locator(NullLocator())
     ax_E.set_xlabel("gradient-descent step")
     ax_E.set_ylabel("E  (log scale)")
     ax_E.set_xlim(0, steps)
-    ax_E.legend(loc="lower left", fontsize=8)
     fig._clipping = {"steps": steps, "xlim": (float(w[0]), float(w[-1])), "ylim": (float(b[0]), float(b[-1]))}
     update_clipping_descent(fig, (ax, ax_E), w0, b0, lr, max_norm)
     return fig, (ax, ax_E)
@@ -200,8 +255,6 @@ def update_clipping_descent(fig, axes, w0: float, b0: float, lr: float, max_norm
     for i, name in enumerate(("unclipped", "clipped")):
         pw, pb, pE = path.w[:, i], path.b[:, i], path.E[:, i]  # (steps + 1,) each
         lines[f"path-{name}"].set_data(pw, pb)
-        if f"path-{name}-markers" in lines:
-            lines[f"path-{name}-markers"].set_data(pw, pb)
         lines[f"error-{name}"].set_data(np.arange(pw.size), np.maximum(pE, floor))
         exit_ = _first_exit(pw, pb, state["xlim"], state["ylim"])
         if exit_ is None:
@@ -243,22 +296,26 @@ def plot_clipping_directions(g=(3.0, 1.0), threshold: float = 1.0):
     def angle(v):
         return float(np.degrees(np.arctan2(v[1], v[0])))
 
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.2))
-    x_lim = (-1.15 * threshold, 1.25 * max(g[0], threshold, 0.0))
-    y_lim = (-1.15 * threshold, 1.4 * max(g[1], threshold, 0.0))
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 3.6))
+    x_lim = (-1.15 * threshold, 1.3 * max(g[0], threshold, 0.0))
+    y_lim = (-1.15 * threshold, 1.6 * max(g[1], threshold, 0.0))
     for ax, clipped, kind in ((axes[0], by_norm, "norm"), (axes[1], by_value, "value")):
         if kind == "norm":
-            ax.add_patch(Circle((0, 0), threshold, fill=False, ls="--", color="grey", label=f"‖g‖ = {threshold:g}"))
+            ax.add_patch(Circle((0, 0), threshold, fill=False, ls="--", color="grey",
+                                label=rf"$\|g\| = {threshold:g}$"))
         else:
             ax.add_patch(Rectangle((-threshold, -threshold), 2 * threshold, 2 * threshold, fill=False, ls="--",
-                                   color="grey", label=f"|g_i| = {threshold:g}"))
+                                   color="grey", label=rf"$|g_i| \leq {threshold:g}$"))
         ax.annotate("", xy=g, xytext=(0, 0), arrowprops=dict(arrowstyle="-|>", color="grey", lw=2.0),
                     gid="arrow-gradient")
         ax.annotate("", xy=clipped, xytext=(0, 0), gid="arrow-clipped",
                     arrowprops=dict(arrowstyle="-|>", color=COLORS["positive"], lw=2.4))
-        ax.text(*g, f"  g = ({g[0]:g}, {g[1]:g})", fontsize=9, va="bottom", color="dimgrey")
-        ax.text(*clipped, f"  clipped: ({clipped[0]:.2f}, {clipped[1]:.2f})  ", fontsize=9, color=COLORS["positive"],
-                **(dict(va="top", ha="left") if kind == "norm" else dict(va="bottom", ha="right")))
+        ax.annotate(f"g = ({g[0]:g}, {g[1]:g})", g, xytext=(0, 6), textcoords="offset points", fontsize=10,
+                    ha="center", va="bottom", color="dimgrey")
+        # beside the arrow's tip, outside the circle or square (never inside the box it points at)
+        ax.annotate(f"clipped: ({clipped[0]:.2f}, {clipped[1]:.2f})", clipped, fontsize=10, color=COLORS["positive"],
+                    textcoords="offset points", **(dict(xytext=(8, -4), va="top", ha="left") if kind == "norm"
+                                                   else dict(xytext=(0, 6), va="bottom", ha="center")))
         turn = angle(clipped) - angle(g)
         ax.set_title(f"clipped by {kind}: length {np.linalg.norm(clipped):.2f}, "
                      f"direction {'kept' if abs(turn) < 1e-9 else f'turned by {abs(turn):.1f}°'}", fontsize=10)
@@ -267,7 +324,56 @@ def plot_clipping_directions(g=(3.0, 1.0), threshold: float = 1.0):
         ax.set_aspect("equal")
         ax.axhline(0, color="black", lw=0.6)
         ax.axvline(0, color="black", lw=0.6)
-        ax.set_xlabel("g₁")
-        ax.set_ylabel("g₂")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.set_xlabel("$g_1$")
+        ax.set_ylabel("$g_2$")
+        ax.legend(loc="upper left", fontsize=10)
     return fig, tuple(axes)
+
+
+def plot_step_contributions(steps, contributions: dict, error_step: int):
+    """Each time step's term in a weight gradient, for gradients computed in different ways (log scale).
+
+    Inputs:  steps (n,) the time steps; contributions {label: (n,) the norm of each step's term}, at most 3;
+             error_step: the step at which the error enters (marked)
+    Returns: (fig, ax)
+    """
+    fig, ax = plt.subplots(figsize=(8.5, 4.0))
+    looks = ((PALETTE["blue"], "-", "o"), (PALETTE["orange"], "--", "s"), (PALETTE["green"], "-.", "^"))
+    for (label, values), (colour, style, marker) in zip(contributions.items(), looks):
+        ax.semilogy(steps, values, ls=style, marker=marker, ms=4, lw=1.6, color=colour, label=label)
+    ax.axvline(error_step, color=PALETTE["grey"], lw=1.0, ls=":")
+    ax.annotate("the error\nenters here", (error_step, 0.5), xycoords=("data", "axes fraction"), xytext=(-6, 0),
+                textcoords="offset points", ha="right", va="center", fontsize=10)
+    ax.set_xlim(min(steps) - 0.5, error_step + 0.5)
+    ax.set(xlabel="step t", ylabel=r"$\|$contribution of step t to $\partial E/\partial W\|$",
+           title=r"each step's term in $\partial E/\partial W$, both gradients of the same total length")
+    ax.legend(loc="lower left", fontsize=10)
+    return fig, ax
+
+
+def plot_clipped_training(runs: dict, threshold: float, baseline: float, stop_loss: float):
+    """Training with and without clipping: the loss and the gradient norm before clipping, per update.
+
+    Inputs:  runs {label: {"loss": [...], "norm": [...], "stopped": update index or None}}, at most 3 (a stopped
+             run ends at a cross); threshold: the clipping threshold tau; baseline: the loss of predicting 0;
+             stop_loss: a run stops before an update whose loss exceeds it (a power of ten)
+    Returns: (fig, (ax_loss, ax_norm))
+    """
+    fig, (ax_loss, ax_norm) = plt.subplots(1, 2, figsize=(11.5, 4.2))
+    looks = ((PALETTE["vermillion"], "--"), (PALETTE["blue"], "-"), (PALETTE["green"], "-."))
+    for (label, run), (colour, style) in zip(runs.items(), looks):
+        for ax, key in ((ax_loss, "loss"), (ax_norm, "norm")):
+            values = np.asarray(run[key], dtype=float)
+            ax.semilogy(np.arange(values.size), values, ls=style, lw=1.5, color=colour, label=label)
+            if run["stopped"] is not None:  # where the run ended: a cross at its last value
+                ax.plot([values.size - 1], [values[-1]], "X", ms=10, color=colour, mec="black", mew=0.8,
+                        label=f"stopped here: the next loss was $> 10^{{{np.log10(stop_loss):.0f}}}$"
+                        if key == "loss" else "_nolegend_")
+    ax_loss.axhline(baseline, color=PALETTE["black"], ls=":", lw=1.2, label=f"predicting 0 (loss {baseline:g})")
+    ax_norm.axhline(threshold, color=PALETTE["black"], ls=":", lw=1.2, label=rf"threshold $\tau = {threshold:g}$")
+    ax_loss.set(xlabel="SGD update", ylabel="training loss (MSE)", title="training loss")
+    ax_norm.set(xlabel="SGD update", ylabel=r"$\|g\|$ before clipping", title="global gradient norm")
+    for ax in (ax_loss, ax_norm):
+        ax.set_xlim(0, max(len(run["loss"]) for run in runs.values()))
+        ax.legend(loc="upper right", fontsize=10)
+    return fig, (ax_loss, ax_norm)

@@ -1,11 +1,20 @@
 """Notebook 01: the RNN task types (many-to-one, one-to-many, many-to-many, seq2seq, bidirectional), each drawn
 unrolled in time.
+
+Time runs left to right; inputs (blue) enter from below, hidden states (orange; the right-to-left states of a
+bidirectional network purple) pass information along, outputs (green) leave at the top. Every box is a node of
+:class:`helpers.plots.diagram.Diagram`, so it fits its text, and every arrow runs from the edge of one box to the edge
+of another.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from .style import COLORS, draw_arrow, draw_box, fig_ax
+from .diagram import Diagram
+from .style import COLORS, PALETTE, fig_ax
 
 __all__ = ["TASK_KINDS", "TASK_EXAMPLES", "draw_task", "plot_task_types"]
 
@@ -36,7 +45,8 @@ TASK_EXAMPLES = {
         "title": "seq2seq encoder–decoder: translation",
         "inputs": ["Ich", "habe", "Tee", "getrunken", None, None, None],
         "outputs": [None, None, None, None, "I", "drank", "tea"],
-        "caption": "4 German words in, 3 English words out, in another order",
+        "caption": "4 German words in, 3 English words out: 'habe … getrunken' (have … drunk), second and "
+                   "last, becomes 'drank', second",
     },
     "bidirectional": {
         "title": "bidirectional (architecture): tagging",
@@ -46,14 +56,21 @@ TASK_EXAMPLES = {
     },
 }
 
+# box faces: light tints under black text; the strong colours of COLORS draw the right-to-left arrows
+FACES = {"input": PALETTE["light_sky"], "hidden": PALETTE["light_orange"], "decoder": PALETTE["orange"],
+         "backward": PALETTE["light_purple"], "output": PALETTE["light_green"]}
+COLUMN = 1.0  # data units between two time steps (the panel has equal aspect)
+ROW = 0.62  # data units between two rows of boxes
+
 
 def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption=None, hidden=None):
-    """Draw one RNN task type, unrolled in time: inputs (blue) below, hidden states (orange),
-    outputs (green) above; arrows show what feeds what. Defaults come from TASK_EXAMPLES.
+    """Draw one RNN task type, unrolled in time: inputs (blue) below, hidden states (orange), outputs (green) above;
+    arrows show what feeds what. Defaults come from TASK_EXAMPLES.
 
     Inputs:  kind: one of TASK_KINDS; optional token lists (None = no input/output at that step);
-             hidden: optional labels for the hidden states (default h1, h2, ...)
-    Returns: (fig, ax)
+             hidden: optional labels for the hidden states (default $h_1$, $h_2$, ...)
+    Returns: (fig, ax); the boxes have gids "node-x{t}", "node-h{t}", "node-y{t}" (and "node-b{t}", the right-to-left
+             states of the bidirectional network)
     """
     if kind not in TASK_EXAMPLES:
         raise ValueError(f"kind: expected one of {TASK_KINDS}, got {kind!r}")
@@ -65,67 +82,71 @@ def draw_task(kind: str, ax=None, inputs=None, outputs=None, title=None, caption
     if hidden is not None and len(hidden) != len(inputs):
         raise ValueError(f"hidden: expected one label per time step ({len(inputs)}), got {len(hidden)}")
     T = len(inputs)
-    fig, ax = fig_ax(ax, figsize=(1.35 * T + 0.6, 3.0))
-    y_in, y_h, y_out, y_back = 0.0, 1.0, 2.0, 1.0
     bidirectional = kind == "bidirectional"
-    if bidirectional:
-        y_h, y_back, y_out = 0.85, 1.55, 2.45
+    rows = 4 if bidirectional else 3
+    fig, ax = fig_ax(ax, figsize=(1.5 * T + 0.6, 0.95 * rows + 1.2))
+    d = Diagram(ax, fontsize=10)
+    y_in, y_h = 0.0, ROW
+    y_back, y_out = (2 * ROW, 3 * ROW) if bidirectional else (None, 2 * ROW)
     n_enc = sum(v is not None for v in inputs) if kind == "seq2seq" else 0
-    cell_w = 0.55 if bidirectional else 0.8
-    side = 0.36  # x offset of the vertical arrows that pass beside a cell (bidirectional only)
     for t in range(T):
-        cell_color = COLORS["hidden"]
-        label = f"h{t + 1}" if hidden is None else hidden[t]
-        if kind == "seq2seq" and hidden is None:
-            label = f"enc{t + 1}" if t < n_enc else f"dec{t - n_enc + 1}"
-            cell_color = COLORS["hidden"] if t < n_enc else "#C9782F"
-        draw_box(ax, (t, y_h), label, cell_color, w=cell_w)
+        x = COLUMN * t
+        face, label = FACES["hidden"], (f"$h_{{{t + 1}}}$" if hidden is None else hidden[t])
+        if kind == "seq2seq" and hidden is None:  # the encoder's and the decoder's states
+            encoder = t < n_enc
+            label = f"enc {t + 1}" if encoder else f"dec {t - n_enc + 1}"
+            face = FACES["hidden"] if encoder else FACES["decoder"]
+        d.node(f"h{t}", (x, y_h), label, face=face)
         if bidirectional:
-            draw_box(ax, (t, y_back), f"h'{t + 1}", COLORS["backward"], w=cell_w)
+            d.node(f"b{t}", (x, y_back), f"$h'_{{{t + 1}}}$", face=FACES["backward"], edge=COLORS["backward"])
         if inputs[t] is not None:
-            draw_box(ax, (t, y_in), inputs[t], COLORS["input"], h=0.45)
-            draw_arrow(ax, (t, y_in + 0.23), (t, y_h - 0.25))
-            if bidirectional:  # the input also feeds the right-to-left cell, passing beside h_t
-                draw_arrow(ax, (t + side, y_in + 0.23), (t + side, y_back - 0.25), color=COLORS["backward"])
+            d.node(f"x{t}", (x, y_in), inputs[t], face=FACES["input"])
+            d.edge(f"x{t}", f"h{t}")
+            if bidirectional:  # the input also feeds the right-to-left state, bending round h_t on its right
+                d.edge(f"x{t}", f"b{t}", colour=COLORS["backward"], rad=0.55)
         if outputs[t] is not None:
-            draw_box(ax, (t, y_out), outputs[t], COLORS["output"], h=0.45)
-            top = y_back if bidirectional else y_h
-            draw_arrow(ax, (t, top + 0.25), (t, y_out - 0.23))
-            if bidirectional:  # and the left-to-right cell feeds the output too, passing beside h'_t
-                draw_arrow(ax, (t - side, y_h + 0.25), (t - side, y_out - 0.23))
-        if t + 1 < T:
-            draw_arrow(ax, (t + cell_w / 2, y_h), (t + 1 - cell_w / 2, y_h))
-            if bidirectional:
-                draw_arrow(ax, (t + 1 - cell_w / 2, y_back), (t + cell_w / 2, y_back), color=COLORS["backward"])
+            d.node(f"y{t}", (x, y_out), outputs[t], face=FACES["output"])
+            d.edge(f"b{t}" if bidirectional else f"h{t}", f"y{t}", colour=COLORS["backward"] if bidirectional
+                   else "black")
+            if bidirectional:  # the left-to-right state feeds the output too, bending round h'_t on its left
+                d.edge(f"h{t}", f"y{t}", rad=-0.55)
+    for t in range(T - 1):
+        d.edge(f"h{t}", f"h{t + 1}")
+        if bidirectional:
+            d.edge(f"b{t + 1}", f"b{t}", colour=COLORS["backward"])
         # generated outputs are fed back as the next step's input
-        if kind in ("one-to-many", "seq2seq") and outputs[t] is not None and t + 1 < T \
-                and inputs[t + 1] is None:
-            draw_arrow(ax, (t + 0.3, y_out - 0.1), (t + 0.75, y_h + 0.2), color="grey", ls="--", rad=0.2)
-    ax.set_xlim(-0.7, T - 0.3)
-    ax.set_ylim(-0.6, y_out + 0.4)
-    ax.axis("off")
+        if kind in ("one-to-many", "seq2seq") and outputs[t] is not None and inputs[t + 1] is None:
+            d.edge(f"y{t}", f"h{t + 1}", colour=PALETTE["grey"], ls="--", rad=0.25)
+    y_caption = y_in - 0.48
+    d.text((COLUMN * (T - 1) / 2, y_caption), caption or ex["caption"], ha="center", va="center", style="italic",
+           wrap=True)
+    d.finish(xlim=(-0.62, COLUMN * (T - 1) + 0.62), ylim=(y_caption - 0.25, y_out + 0.32))
     ax.set_title(title or ex["title"])
-    ax.text((T - 1) / 2, -0.48, caption or ex["caption"], ha="center", va="center", fontsize=8,
-            style="italic")
     return fig, ax
 
 
+def _key(fig):
+    handles = [Patch(facecolor=FACES["input"], edgecolor="black", label="input $x_t$"),
+               Patch(facecolor=FACES["hidden"], edgecolor="black", label="hidden state (left → right)"),
+               Patch(facecolor=FACES["backward"], edgecolor=COLORS["backward"], label="hidden state (right → left)"),
+               Patch(facecolor=FACES["output"], edgecolor="black", label=r"output $\hat y_t$"),
+               Line2D([], [], color=PALETTE["grey"], ls="--", label="generated output fed back as the next input")]
+    fig.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=10)
+
+
 def plot_task_types():
-    """All five task types side by side, plus a key. Returns: (fig, axes)."""
-    fig, axes = plt.subplots(3, 2, figsize=(10.0, 8.4))
-    for ax, kind in zip(axes.flat, TASK_KINDS):
-        draw_task(kind, ax=ax)
-    key = axes.flat[-1]
-    key.axis("off")
-    for i, (name, color) in enumerate([("input vector x[t]", COLORS["input"]),
-                                       ("hidden state (left → right)", COLORS["hidden"]),
-                                       ("hidden state (right → left)", COLORS["backward"]),
-                                       ("output ŷ[t]", COLORS["output"])]):
-        draw_box(key, (0.2, 1.6 - 0.55 * i), "", color, w=0.3, h=0.35)
-        key.text(0.5, 1.6 - 0.55 * i, name, va="center", fontsize=9)
-    key.plot([0.05, 0.35], [-0.6, -0.6], ls="--", color="grey")
-    key.text(0.5, -0.6, "generated output fed back as next input", va="center", fontsize=9)
-    key.set_xlim(0, 3)
-    key.set_ylim(-1, 2)
-    key.set_title("key")
-    return fig, axes
+    """All five task types and a key: four panels in two rows, seq2seq (seven steps) across the whole width below.
+
+    Returns: (fig, axes), axes an array in the order of TASK_KINDS
+    """
+    fig = plt.figure(figsize=(12.0, 9.6), layout="constrained")
+    grid = fig.add_gridspec(3, 2, height_ratios=[1.0, 1.25, 1.0])
+    where = {"many-to-one": grid[0, 0], "one-to-many": grid[0, 1], "many-to-many": grid[1, 0],
+             "bidirectional": grid[1, 1], "seq2seq": grid[2, :]}
+    axes = {}
+    for kind in TASK_KINDS:
+        axes[kind] = fig.add_subplot(where[kind])
+        draw_task(kind, ax=axes[kind])
+    axes["many-to-many"].set_ylim(axes["bidirectional"].get_ylim())  # the same scale as its neighbour
+    _key(fig)
+    return fig, np.array([axes[k] for k in TASK_KINDS], dtype=object)

@@ -1,71 +1,171 @@
 """Notebook 09: the Transformer drawn with the shapes of a real forward pass.
 
-* :func:`draw_multihead`: queries, keys and values, the split into h heads, attention per head, the merge and W^O,
+* :func:`draw_multihead`: queries, keys and values, the split into h heads, attention per head, the merge and W_o,
   with the shape of every tensor, read from the cache of :func:`helpers.transformer_layers.mha_forward`;
 * :func:`draw_transformer_layer`: one encoder layer or one decoder layer (post-LN as in the paper, or pre-LN),
   its sublayers, residual connections and layer norms, with shapes from a real layer forward pass;
+  :func:`plot_transformer_layers` draws an encoder layer and a decoder layer side by side;
 * :func:`draw_transformer`: the whole encoder-decoder (the paper's Fig. 1) with the shapes of
   :func:`helpers.transformer.transformer_forward`;
 * :func:`plot_ln_wiring`: where the layer norm sits in a post-LN and in a pre-LN sublayer, side by side.
+
+Heads and layers are numbered from 1, as in the paper (head 1 is the array index 0). Drawings are laid out in
+inches (one data unit is about one inch at display size), bottom to top, so that every arrow has room.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..transformer import transformer_forward
 from ..transformer_layers import decoder_layer_forward, encoder_layer_forward, mha_forward
-from .diagram import PALETTE, Diagram, shape_text
-from .style import fig_ax
+from .diagram import Diagram, shape_text
+from .style import PALETTE, fig_ax
 
-__all__ = ["draw_multihead", "draw_transformer_layer", "draw_transformer", "plot_ln_wiring"]
+__all__ = ["draw_multihead", "draw_transformer_layer", "plot_transformer_layers", "draw_transformer",
+           "plot_ln_wiring"]
 
 _ATTN, _NORM, _FFN, _EMB = PALETTE["light_orange"], PALETTE["light_yellow"], PALETTE["light_sky"], PALETTE["light_grey"]
+_OUT, _QKV, _STREAM = PALETTE["light_green"], PALETTE["light_blue"], PALETTE["blue"]
+_CLEARANCE = 16.0  # points between a column's widest box and its residual arrows
+_HEAD_FACES = (PALETTE["light_orange"], PALETTE["light_purple"], PALETTE["light_green"])
+
+
+def _height(text: str) -> float:
+    """The height of a node's box in inches (10 pt text: about 0.19 in a line, mathtext a little more)."""
+    lines = text.split("\n")
+    return sum(0.23 if "$" in line else 0.19 for line in lines) + 0.1
+
+
+class _Column:
+    """Boxes stacked bottom to top at x, each ``gap`` inches above the previous one."""
+
+    def __init__(self, d: Diagram, x: float, y: float = 0.0):
+        self.d, self.x, self.top = d, x, y
+
+    def node(self, key, text, gap=0.42, **style):
+        h = _height(text)
+        y = self.top + gap + h / 2
+        self.d.node(key, (self.x, y), text, **style)
+        self.top = y + h / 2
+        return key
+
+    def point(self, key, gap=0.2):
+        self.top += gap
+        self.d.point(key, (self.x, self.top))
+        return key
+
+
+def _sublayer(d, col, name, text, face, norm, prev, residual_label=None, add_text="Add & Norm"):
+    """One sublayer wrapped in its residual connection and layer norm, from the node ``prev`` upwards:
+    post-LN LN(x + F(x)) ("Add & Norm" after the sublayer), pre-LN x + F(LN(x)). Returns its output node."""
+    branch = col.point(name + "_branch")
+    d.edge(prev, branch, style="-")
+    if norm == "pre":
+        col.node(name + "_ln", "layer norm", face=_NORM, gap=0.3)
+        d.edge(branch, name + "_ln")
+        col.node(name, text, face=face, gap=0.36)
+        d.edge(name + "_ln", name)
+        out = col.node(name + "_add", "+", shape="circle", pad=0.12, gap=0.36)
+    else:
+        col.node(name, text, face=face, gap=0.3)
+        d.edge(branch, name)
+        out = col.node(name + "_add", add_text, face=_NORM, gap=0.36)
+    d.edge(name, out)
+    d.bypass(branch, out, label=residual_label, colour=_STREAM, clearance=_CLEARANCE)
+    return out
 
 
 def draw_multihead(params: dict, x, h: int, ax=None):
-    """Multi-head self-attention of x (N, T, d_model) with h heads, every arrow labelled with its tensor's shape.
+    """Multi-head self-attention of x (N, T, d_model) with h heads: Q, K, V, the split into heads, attention per
+    head, the merge and W_o, every box with its tensor's shape (from :func:`mha_forward`'s cache).
 
-    Returns: (fig, ax); node gids "node-x", "node-Q", "node-K", "node-V", "node-Qh", "node-Kh", "node-Vh",
-             "node-att", "node-heads", "node-concat", "node-out"
+    Heads are numbered from 1 (head i is the array index i - 1); with more than three heads, heads 1, 2 and h
+    are drawn, with dots between.
+    Returns: (fig, ax); node gids "node-x", "node-Q", "node-K", "node-V", "node-split", "node-head1", ...,
+             "node-concat", "node-out"
     """
     x = np.asarray(x)
     out, cache = mha_forward(params, x, x, h)
     N, T, d_model = x.shape
-    q = cache.attention.q  # (N, h, T, d_k)
+    q, weights = cache.attention.q, cache.attention.weights  # (N, h, T, d_k), (N, h, T, T)
     d_k = q.shape[-1]
-    fig, ax = fig_ax(ax, figsize=(11.0, 7.2))
+    fig, ax = fig_ax(ax, figsize=(9.6, 7.0))
     d = Diagram(ax)
-    d.node("x", (4.5, 0.0), f"x: T = {T} tokens of d_model = {d_model}", face=_EMB)
-    for name, px in (("Q", 0.0), ("K", 4.5), ("V", 9.0)):
-        d.node(name, (px, 2.0), f"{name} = x $W^{name}$ + $b^{name}$\n{shape_text((N, T, d_model))}",
-               face=PALETTE["light_blue"])
-        d.edge("x", name, label=shape_text(x.shape) if name == "K" else None, side=-1, offset=6)
-        d.node(name + "h", (px, 4.0), f"{name}, split into {h} heads\n{shape_text(q.shape)}",
-               face=PALETTE["light_blue"])
-        d.edge(name, name + "h", label=f"split: $d_k$ = {d_model} / {h} = {d_k}" if name == "V" else None,
-               side=-1, offset=6)
-    d.node("att", (4.5, 6.0), r"per head: softmax$(Q K^\top / \sqrt{d_k})\,V$" + f"\nweights {shape_text(cache.attention.weights.shape)}",
-           face=_ATTN)
-    for name in ("Qh", "Kh", "Vh"):
-        d.edge(name, "att")
-    d.node("heads", (4.5, 7.8), f"the heads' outputs {shape_text(q.shape)}", face=_ATTN)
-    d.edge("att", "heads")
-    d.node("concat", (4.5, 9.4), f"concat: heads side by side {shape_text(cache.concat.shape)}", face=_ATTN)
-    d.edge("heads", "concat", label="merge: transpose, reshape", side=1)
-    d.node("out", (4.5, 11.0), f"out = concat $W^O$ + $b^O$  {shape_text(out.shape)}", face=PALETTE["light_green"])
+    d.node("x", (0.0, 0.0), f"x: (N, T, $d_\\mathrm{{model}}$) = {shape_text(x.shape)}, {N} sequences of {T} "
+                            f"tokens, {d_model} features each", face=_EMB)
+    for name, px in (("Q", -3.0), ("K", 0.0), ("V", 3.0)):
+        d.node(name, (px, 1.2), f"{name} = x $W_{name.lower()}$ + $b_{name.lower()}$\n{shape_text(x.shape)}",
+               face=_QKV)
+        d.edge("x", name)
+    d.node("split", (0.0, 2.6), f"split Q, K, V into h = {h} heads of $d_k$ = {d_model} / {h} = {d_k} columns each:\n"
+                                f"reshape to (N, T, h, $d_k$) = {shape_text((N, T, h, d_k))}, transpose to "
+                                f"(N, h, T, $d_k$) = {shape_text(q.shape)}", face=_QKV)
+    for name in ("Q", "K", "V"):
+        d.edge(name, "split")
+    shown = list(range(h)) if h <= 3 else [0, 1, h - 1]
+    xs = {1: [0.0], 2: [-2.4, 2.4], 3: [-3.3, 0.0, 3.3]}[len(shown)] if h <= 3 else [-3.5, -0.7, 3.5]
+    for i, px in zip(shown, xs):
+        n = i + 1
+        d.node(f"head{n}", (px, 4.3), f"head {n}: columns {i * d_k}:{n * d_k}\n"
+               f"softmax($Q_{{{n}}} K_{{{n}}}^\\top / \\sqrt{{d_k}}$) $V_{{{n}}}$\n"
+               f"weights {shape_text(weights[:, i].shape)}\noutput {shape_text(q[:, i].shape)}",
+               face=_HEAD_FACES[min(shown.index(i), 2)])
+        d.edge("split", f"head{n}")
+    if h > 3:
+        middle = "head 3" if h == 4 else ("heads 3 and 4" if h == 5 else f"heads 3 to {h - 1}")
+        d.text((1.4, 4.3), f"… {middle} …", ha="center", va="center")
+    where = ", ".join(f"head {i + 1} in {'columns ' if i == 0 else ''}{i * d_k}:{(i + 1) * d_k}" for i in shown[:2])
+    where += f", ..., head {h} in {(h - 1) * d_k}:{h * d_k}" if h > 3 else \
+        "".join(f", head {i + 1} in {i * d_k}:{(i + 1) * d_k}" for i in shown[2:])
+    d.node("concat", (0.0, 6.0), f"concat: transpose back to {shape_text((N, T, h, d_k))}, reshape to "
+                                 f"{shape_text(cache.concat.shape)}:\n{where}", face=_ATTN)
+    for i in shown:
+        d.edge(f"head{i + 1}", "concat")
+    d.node("out", (0.0, 7.2), f"out = concat $W_o$ + $b_o$ {shape_text(out.shape)}: $W_o$ mixes the heads",
+           face=_OUT)
     d.edge("concat", "out")
-    d.finish(xlim=(-2.0, 12.5), ylim=(-0.7, 11.7))
-    ax.set_title(f"multi-head self-attention: N = {N} sequences, T = {T}, d_model = {d_model}, h = {h}")
+    d.finish(xlim=(-4.8, 4.8), ylim=(-0.45, 7.6))
+    ax.set_title(f"multi-head self-attention, h = {h} heads, every shape from mha_forward's arrays")
     return fig, ax
 
 
-def _layer_shapes(kind, params, x, h, memory, norm):
+def _layer_texts(kind, cache, hidden_shape):
+    """(name, text, face) of each sublayer of an encoder or decoder layer, shapes from its LayerCache."""
+    c = cache.caches
+    ffn = (f"feed-forward, each position on its own:\nmax(0, x$W_1$ + $b_1$)$W_2$ + $b_2$\n"
+           f"hidden {shape_text(hidden_shape)}", _FFN)
+    if kind == "encoder":
+        return [("attn", f"multi-head self-attention, h = {cache.h}\n"
+                         f"weights {shape_text(c['attn'].attention.weights.shape)}", _ATTN), ("ffn", *ffn)]
+    return [("self", f"masked multi-head self-attention, h = {cache.h}\nweights "
+                     f"{shape_text(c['self'].attention.weights.shape)}, causal mask", _ATTN),
+            ("cross", f"multi-head attention to the memory\n"
+                      f"weights {shape_text(c['cross'].attention.weights.shape)}", _ATTN),
+            ("ffn", *ffn)]
+
+
+def _draw_layer(d, kind, x0, params, x, h, memory, norm):
+    """One layer's column at x0 (and, for a decoder layer, its memory beside it). Returns the top of the drawing."""
     if kind == "encoder":
         y, cache = encoder_layer_forward(params, x, h, norm=norm)
     else:
         y, cache = decoder_layer_forward(params, x, memory, h, norm=norm)
-    return y.shape, cache.caches["ffn"].hidden.shape
+    col = _Column(d, x0)
+    prev = col.node(f"{kind}_in", f"{kind} layer input x {shape_text(x.shape)}", face=_EMB, gap=0.0)
+    for k, (name, text, face) in enumerate(_layer_texts(kind, cache, cache.caches["ffn"].hidden.shape)):
+        key = f"{kind}_{name}"
+        add = "Add & Norm = LN(x + sublayer(x))" if k == 0 else "Add & Norm"
+        prev = _sublayer(d, col, key, text, face, norm, prev, "residual" if k == 0 else None, add)
+        if name == "cross":
+            xy = d.nodes[key].get_position()
+            d.node("memory", (xy[0] + 3.75, xy[1]), f"memory: the encoder's output\n"
+                                                    f"{shape_text(np.shape(memory))}, keys and values", face=_OUT)
+            d.edge("memory", key, colour=PALETTE["green"])
+    col.node(f"{kind}_out", f"layer output {shape_text(y.shape)}", face=_EMB)
+    d.edge(prev, f"{kind}_out")
+    return col.top
 
 
 def draw_transformer_layer(kind: str, params: dict, x, h: int, memory=None, norm: str = "post", ax=None):
@@ -81,125 +181,164 @@ def draw_transformer_layer(kind: str, params: dict, x, h: int, memory=None, norm
     if kind == "decoder" and memory is None:
         raise ValueError("memory: a decoder layer needs the encoder's output (N, S, d_model)")
     x = np.asarray(x)
-    out_shape, hidden_shape = _layer_shapes(kind, params, x, h, memory, norm)
-    sublayers = [("self", "masked multi-head\nself-attention" if kind == "decoder" else "multi-head\nself-attention",
-                  _ATTN)]
-    if kind == "decoder":
-        sublayers.append(("cross", "multi-head attention\nto the encoder output", _ATTN))
-    sublayers.append(("ffn", f"feed-forward\nmax(0, x$W_1$+$b_1$)$W_2$+$b_2$\nhidden {shape_text(hidden_shape)}",
-                      _FFN))
-    fig, ax = fig_ax(ax, figsize=(6.0, 2.4 + 2.6 * len(sublayers)))
+    top = 7.6 if kind == "decoder" else 5.2
+    fig, ax = fig_ax(ax, figsize=(8.2 if kind == "decoder" else 5.6, top * 0.86 + 0.7))
     d = Diagram(ax)
-    d.node("in", (0.0, 0.0), f"{'decoder input' if kind == 'decoder' else 'x'} {shape_text(x.shape)}", face=_EMB)
-    y, prev = 1.2, "in"
-    for name, text, face in sublayers:
-        if norm == "pre":
-            d.node(name + "_ln", (0.0, y + 0.2), "layer norm", face=_NORM)
-            d.edge(prev, name + "_ln")
-            d.node(name, (0.0, y + 1.4), text, face=face)
-            d.edge(name + "_ln", name)
-            d.node(name + "_add", (0.0, y + 2.7), "+", face="white", shape="circle", pad=0.15)
-            d.edge(name, name + "_add")
-            d.bypass(prev, name + "_add", label="residual" if name == "self" else None)
-            prev, y = name + "_add", y + 3.4
-        else:
-            d.node(name, (0.0, y + 0.6), text, face=face)
-            d.edge(prev, name)
-            d.node(name + "_add", (0.0, y + 2.0), "Add & Norm\nLN(x + sublayer(x))", face=_NORM)
-            d.edge(name, name + "_add")
-            d.bypass(prev, name + "_add", label="residual" if name == "self" else None)
-            prev, y = name + "_add", y + 2.8
-        if name == "cross":
-            d.node("memory", (2.9, y - 2.2 if norm == "post" else y - 2.0),
-                   f"encoder output\n(keys, values)\n{shape_text(np.shape(memory))}", face=PALETTE["light_green"])
-            d.edge("memory", name, colour=PALETTE["green"])
-    d.node("out", (0.0, y + 0.2), f"layer output {shape_text(out_shape)}", face=_EMB)
-    d.edge(prev, "out")
-    d.finish(xlim=(-3.3, 4.2), ylim=(-0.6, y + 0.8))
+    top = _draw_layer(d, kind, 0.0, params, x, h, memory, norm)
+    d.finish(xlim=(-3.0, 5.4 if kind == "decoder" else 2.7), ylim=(-0.35, top + 0.2))
     ax.set_title(f"one {kind} layer, {norm}-LN ({'the paper' if norm == 'post' else 'most code today'})")
     return fig, ax
 
 
+def plot_transformer_layers(encoder_params: dict, decoder_params: dict, x, y, memory, h: int, norm: str = "post"):
+    """An encoder layer (input x (N, S, d_model)) and a decoder layer (input y (N, T, d_model), attending to
+    ``memory`` (N, S, d_model)) side by side, at the same scale, with the shapes of their forward passes.
+
+    Returns: (fig, ax)
+    """
+    if norm not in ("post", "pre"):
+        raise ValueError(f"norm: expected 'post' (the paper) or 'pre', got {norm!r}")
+    fig, ax = plt.subplots(figsize=(12.0, 8.3 if norm == "post" else 9.6))
+    d = Diagram(ax)
+    top_enc = _draw_layer(d, "encoder", 0.0, encoder_params, np.asarray(x), h, None, norm)
+    top = max(top_enc, _draw_layer(d, "decoder", 5.6, decoder_params, np.asarray(y), h, memory, norm))
+    d.text((0.0, top + 0.3), "encoder layer", ha="center", va="bottom", fontweight="bold")
+    d.text((5.6, top + 0.3), "decoder layer", ha="center", va="bottom", fontweight="bold")
+    d.finish(xlim=(-2.75, 10.75), ylim=(-0.3, top + 0.7))
+    ax.set_title(f"one encoder layer and one decoder layer, {norm}-LN "
+                 f"({'the paper' if norm == 'post' else 'most code today'}): the shapes of a forward pass")
+    return fig, ax
+
+
+def _frame(ax, d, keys, label, side, n_layers):
+    """A dashed rounded frame around the nodes ``keys`` (one layer of a stack), with "n ×" beside it."""
+    ax.figure.canvas.draw()  # the boxes' sizes, and the scale of the axes, as displayed
+    inv = ax.transData.inverted()
+    extents = [d.nodes[k].get_bbox_patch().get_window_extent() for k in keys if d.nodes[k].get_text()]
+    x0, y0 = inv.transform((min(e.x0 for e in extents), min(e.y0 for e in extents)))
+    x1, y1 = inv.transform((max(e.x1 for e in extents), max(e.y1 for e in extents)))
+    y0 = min([y0] + [d.nodes[k].get_position()[1] for k in keys])  # the branch points of the residuals too
+    points = abs(ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]) * 72 / ax.figure.dpi
+    arm = (max(d.half_width(k) for k in keys) + _CLEARANCE) / points  # the residual arrows' reach, in data units
+    xc = d.nodes[keys[0]].get_position()[0]
+    left, right = min(x0, xc - arm) - 0.15, x1 + 0.15
+    ax.add_patch(FancyBboxPatch((left, y0 - 0.18), right - left, y1 - y0 + 0.36, boxstyle="round,pad=0,"
+                                "rounding_size=0.15", facecolor="none", edgecolor="0.45", ls="--", lw=1.1, zorder=1))
+    xt = left - 0.12 if side == "left" else right + 0.12
+    d.text((xt, (y0 + y1) / 2), f"{n_layers} × {label}", ha="right" if side == "left" else "left", va="center",
+           fontweight="bold")
+
+
+def _stack(d, col, kind, n_layers, norm, start, names, shapes):
+    """The embedding, the positional encoding and one framed layer of a stack; returns (top node, layer keys)."""
+    prev = start
+    col.node(f"{kind}_emb", f"embedding: rows of a table\n{shapes['table']}, × $\\sqrt{{d_\\mathrm{{model}}}}$",
+             face=_EMB)
+    d.edge(prev, f"{kind}_emb")
+    col.node(f"{kind}_pe_add", "+", shape="circle", pad=0.12)
+    d.edge(f"{kind}_emb", f"{kind}_pe_add", label=shapes["x"], side=-1 if kind == "dec" else 1, offset=7)
+    xy = d.nodes[f"{kind}_pe_add"].get_position()
+    d.node(f"{kind}_pe", (xy[0] + (-2.0 if kind == "enc" else 2.0), xy[1]),
+           f"positional encoding\n{shapes['pe']}", face=_EMB)
+    d.edge(f"{kind}_pe", f"{kind}_pe_add")
+    prev, first = f"{kind}_pe_add", len(d.nodes)
+    col.top += 0.25  # room for the frame below the first sublayer
+    for name, text, face in names:
+        prev = _sublayer(d, col, f"{kind}_{name}", text, face, norm, prev)
+    layer_keys = list(d.nodes)[first:]
+    if norm == "pre":
+        col.node(f"{kind}_final_ln", "final layer norm", face=_NORM, gap=0.4)
+        d.edge(prev, f"{kind}_final_ln")
+        prev = f"{kind}_final_ln"
+    return prev, layer_keys
+
+
 def draw_transformer(params: dict, src, tgt_in, h: int, norm: str = "post", ax=None):
     """The whole encoder-decoder (Vaswani et al.'s Fig. 1) with the shapes of a real forward pass of
-    :func:`helpers.transformer.transformer_forward` on token ids src (N, S) and tgt_in (N, T).
+    :func:`helpers.transformer.transformer_forward` on token ids src (N, S) and tgt_in (N, T): each stack drawn
+    as one of its layers in a frame marked with the number of layers.
 
     Returns: (fig, ax)
     """
     src, tgt_in = np.asarray(src), np.asarray(tgt_in)
     logits, cache = transformer_forward(params, src, tgt_in, h, norm=norm)
-    n_enc = len(cache.encoder.layer_caches)
-    n_dec = len(cache.decoder.layer_caches)
-    d_model = params["src_embed"].shape[1]
-    N, S = src.shape
-    T = tgt_in.shape[1]
-    memory = (N, S, d_model)
-    fig, ax = fig_ax(ax, figsize=(10.0, 9.0))
+    n_enc, n_dec = len(cache.encoder.layer_caches), len(cache.decoder.layer_caches)
+    V_src, d_model = params["src_embed"].shape
+    V_tgt = params["tgt_embed"].shape[0]
+    (N, S), T = src.shape, tgt_in.shape[1]
+    fig, ax = fig_ax(ax, figsize=(11.5, 8.6 if norm == "post" else 9.4))
     d = Diagram(ax)
-    d.node("src", (0.0, 0.0), f"source token ids {shape_text(src.shape)}", face=_EMB)
-    d.node("src_emb", (0.0, 1.5), "embedding × √d_model\n+ positional encoding", face=_EMB)
-    d.edge("src", "src_emb")
-    d.node("enc", (0.0, 3.6), f"{n_enc} × encoder layer\n(self-attention, feed-forward,\neach with Add & Norm)",
-           face=_ATTN, lw=1.6)
-    d.edge("src_emb", "enc", label=shape_text(memory), side=1)
-    d.node("tgt", (5.4, 0.0), f"target ids, shifted right {shape_text(tgt_in.shape)}", face=_EMB)
-    d.node("tgt_emb", (5.4, 1.5), "embedding × √d_model\n+ positional encoding", face=_EMB)
-    d.edge("tgt", "tgt_emb")
-    d.node("dec", (5.4, 4.6), f"{n_dec} × decoder layer\n(masked self-attention,\nattention to the encoder,\n"
-                              "feed-forward, each with Add & Norm)", face=_ATTN, lw=1.6)
-    d.edge("tgt_emb", "dec", label=shape_text((N, T, d_model)), side=-1)
-    top = "enc"
-    if norm == "pre":
-        d.node("enc_ln", (0.0, 5.6), "layer norm", face=_NORM)
-        d.edge("enc", "enc_ln")
-        top = "enc_ln"
-    d.edge(top, "dec", label=f"memory (keys, values)\n{shape_text(memory)}", side=1, colour=PALETTE["green"],
-           rad=-0.2)
-    last = "dec"
-    if norm == "pre":
-        d.node("dec_ln", (5.4, 6.7), "layer norm", face=_NORM)
-        d.edge("dec", "dec_ln")
-        last = "dec_ln"
-    d.node("linear", (5.4, 7.9), "linear", face=PALETTE["light_green"])
-    d.edge(last, "linear", label=shape_text((N, T, d_model)), side=-1)
-    d.node("softmax", (5.4, 9.1), f"softmax over the {logits.shape[-1]} target tokens", face=PALETTE["light_green"])
-    d.edge("linear", "softmax", label=f"logits {shape_text(logits.shape)}", side=-1)
-    d.finish(xlim=(-2.9, 8.6), ylim=(-0.7, 9.7))
-    ax.set_title(f"the Transformer: N = {N}, S = {S} source and T = {T} target tokens, d_model = {d_model}, "
-                 f"h = {h}, {norm}-LN")
+    enc, dec = _Column(d, 0.0), _Column(d, 6.3)
+    enc.node("src", f"source token ids {shape_text(src.shape)}", face=_EMB, gap=0.0)
+    dec.node("tgt", f"target ids, shifted right {shape_text(tgt_in.shape)}", face=_EMB, gap=0.0)
+    enc_top, enc_keys = _stack(d, enc, "enc", n_enc, norm, "src", [
+        ("attn", f"multi-head self-attention (h = {h})", _ATTN), ("ffn", "feed-forward", _FFN)],
+        {"table": f"src_embed ({V_src}, {d_model})", "x": shape_text((N, S, d_model)), "pe": f"({S}, {d_model})"})
+    dec_top, dec_keys = _stack(d, dec, "dec", n_dec, norm, "tgt", [
+        ("self", f"masked multi-head self-attention (h = {h})", _ATTN),
+        ("cross", "multi-head attention to the memory", _ATTN), ("ffn", "feed-forward", _FFN)],
+        {"table": f"tgt_embed ({V_tgt}, {d_model})", "x": shape_text((N, T, d_model)), "pe": f"({T}, {d_model})"})
+    cross = d.nodes["dec_cross"].get_position()
+    d.node("memory", (3.15, cross[1]), f"memory\n{shape_text(cache.encoder.memory.shape)}\n(keys, values)",
+           face=_OUT)
+    d.edge("memory", "dec_cross", colour=PALETTE["green"])
+    ax.add_patch(FancyArrowPatch(patchA=d.nodes[enc_top].get_bbox_patch(), patchB=d.nodes["memory"].get_bbox_patch(),
+                                 posA=d.nodes[enc_top].get_position(), posB=d.nodes["memory"].get_position(),
+                                 arrowstyle="-|>", mutation_scale=13, color=PALETTE["green"], lw=1.3, shrinkA=2,
+                                 shrinkB=2, zorder=3, connectionstyle="angle,angleA=90,angleB=0,rad=8"
+                                 if d.nodes["memory"].get_position()[1] > d.nodes[enc_top].get_position()[1]
+                                 else "angle,angleA=0,angleB=90,rad=8", gid="edge-encoder-memory"))
+    dec.node("linear", f"linear: out.W ({d_model}, {V_tgt}) + out.b", face=_OUT, gap=0.75)
+    d.edge(dec_top, "linear", label=shape_text((N, T, d_model)), side=-1, offset=7, at=0.72 if norm == "post" else 0.5)
+    dec.node("softmax", f"softmax over the {V_tgt} target tokens", face=_OUT, gap=0.5)
+    d.edge("linear", "softmax", label=f"logits {shape_text(logits.shape)}", side=-1, offset=7)
+    d.finish(xlim=(-4.0, 10.2), ylim=(-0.4, dec.top + 0.3))
+    _frame(ax, d, enc_keys, "encoder layer", "left", n_enc)
+    _frame(ax, d, dec_keys, "decoder layer", "right", n_dec)
+    ax.set_title(f"the Transformer, {norm}-LN: N = {N} sequences, S = {S} source and T = {T} target tokens, "
+                 f"$d_\\mathrm{{model}}$ = {d_model}, h = {h}")
     return fig, ax
 
 
 def plot_ln_wiring():
-    """One sublayer wired post-LN (the paper: x -> LN(x + F(x))) and pre-LN (x -> x + F(LN(x))), side by side.
+    """One sublayer wired post-LN (the paper: x -> LN(x + F(x))) and pre-LN (x -> x + F(LN(x))), side by side,
+    the residual stream in blue, and under each the Jacobian of the sublayer's output by its input.
 
     Returns: (fig, (ax_post, ax_pre))
     """
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 5.2))
+    fig, axes = plt.subplots(1, 2, figsize=(10.0, 5.0))
     for ax, norm in zip(axes, ("post", "pre")):
         d = Diagram(ax)
-        d.node("x", (0.0, 0.0), "$x_l$", face=_EMB)
+        col = _Column(d, 0.0, 0.45)
+        col.node("x", "$x_l$", face=_EMB, gap=0.0)
+        branch = col.point("branch")
+        d.edge("x", branch, style="-", colour=_STREAM, lw=1.8)
         if norm == "post":
-            d.node("F", (0.0, 1.6), "sublayer F\n(attention or FFN)", face=_ATTN)
-            d.node("add", (0.0, 3.1), "+", shape="circle", pad=0.2)
-            d.node("ln", (0.0, 4.4), "layer norm", face=_NORM)
-            d.node("y", (0.0, 5.8), r"$x_{l+1} = \mathrm{LN}(x_l + F(x_l))$", face=_EMB)
-            d.edge("x", "F")
+            col.node("F", "sublayer F\n(attention or FFN)", face=_ATTN, gap=0.3)
+            col.node("add", "+", shape="circle", pad=0.2)
+            col.node("ln", "layer norm", face=_NORM)
+            col.node("y", r"$x_{l+1} = \mathrm{LN}(x_l + F(x_l))$", face=_EMB)
+            d.edge(branch, "F")
             d.edge("F", "add")
-            d.bypass("x", "add", label="residual")
-            d.edge("add", "ln")
-            d.edge("ln", "y")
-            ax.set_title("post-LN (the paper): the norm sits\non the residual path")
+            for a, b in (("add", "ln"), ("ln", "y")):
+                d.edge(a, b, colour=_STREAM, lw=1.8)
+            jacobian = r"$\partial x_{l+1} / \partial x_l = J_\mathrm{LN}\,(I + \partial F / \partial x_l)$"
+            note = "$J_\\mathrm{LN}$, the layer norm's Jacobian, acts\non every gradient that runs down the stream"
+            ax.set_title("post-LN (the paper): the norm sits\non the residual stream")
         else:
-            d.node("ln", (0.0, 1.3), "layer norm", face=_NORM)
-            d.node("F", (0.0, 2.7), "sublayer F\n(attention or FFN)", face=_ATTN)
-            d.node("add", (0.0, 4.2), "+", shape="circle", pad=0.2)
-            d.node("y", (0.0, 5.8), r"$x_{l+1} = x_l + F(\mathrm{LN}(x_l))$", face=_EMB)
-            d.edge("x", "ln")
+            col.node("ln", "layer norm", face=_NORM, gap=0.3)
+            col.node("F", "sublayer F\n(attention or FFN)", face=_ATTN)
+            col.node("add", "+", shape="circle", pad=0.2)
+            col.node("y", r"$x_{l+1} = x_l + F(\mathrm{LN}(x_l))$", face=_EMB)
+            d.edge(branch, "ln")
             d.edge("ln", "F")
             d.edge("F", "add")
-            d.bypass("x", "add", label="residual:\nuntouched")
-            d.edge("add", "y")
-            ax.set_title("pre-LN: the residual path is a clean\nsum from input to output")
-        d.finish(xlim=(-3.0, 3.0), ylim=(-0.6, 6.4))
+            d.edge("add", "y", colour=_STREAM, lw=1.8)
+            jacobian = r"$\partial x_{l+1} / \partial x_l = I + (\partial F / \partial z)\, J_\mathrm{LN}$"
+            note = "with $z = \\mathrm{LN}(x_l)$: the identity I is a path\nfor the gradient that nothing changes"
+            ax.set_title("pre-LN: the residual stream is a clean\nsum from input to output")
+        d.bypass(branch, "add", label="residual", colour=_STREAM, ls="-", lw=1.8)
+        d.text((0.0, 0.22), jacobian, ha="center", va="top")
+        d.text((0.0, -0.2), note, ha="center", va="top", color="0.25")
+        d.finish(xlim=(-2.9, 2.9), ylim=(-0.85, col.top + 0.15))
     return fig, tuple(axes)

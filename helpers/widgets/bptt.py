@@ -18,7 +18,7 @@ class BPTTExplorer(FigureExplorer):
     Attributes: t_slider, fig, axes, widget
     """
 
-    def __init__(self, error_norms, contributions, total: float, t: int = 0, param_label: str = "W[0, 0]"):
+    def __init__(self, error_norms, contributions, total: float, t: int = 0, param_label: str = "W_{00}"):
         fig, self.axes = plot_bptt_flow(error_norms, contributions, total, t, param_label)
         T = len(contributions)
         self.t_slider = widgets.IntSlider(value=t, min=0, max=T - 1, step=1, description="step t",

@@ -15,7 +15,9 @@ __all__ = ["GradientFlowExplorer"]
 class GradientFlowExplorer(FigureExplorer):
     """Watch gradients vanish or explode: sliders for the largest singular value lambda_1 of the
     recurrent weights, the RNN's activation, the sequence length T, the hidden size H and the LSTM's
-    forget-gate bias. Every change reruns the real forward and backward passes of both models.
+    forget-gate bias. Every change reruns the real forward and backward passes of both models. The y-limits
+    stay put while the new norms fit them well, and follow the data when they do not
+    (:func:`helpers.plots.flow_limits`): most moves redraw only the curves.
     Static twin: :func:`helpers.plots.plot_gradient_flow`.
 
     Inputs: a :class:`helpers.gradflow.GradientFlowProbe` and the starting setting
@@ -25,7 +27,8 @@ class GradientFlowExplorer(FigureExplorer):
     def __init__(self, probe, lambda1: float = 1.0, activation: str = "tanh", T: int = 100, H: int = 32,
                  forget_bias: float = 0.0):
         self.probe, self._update_plot = probe, update_gradient_flow
-        fig, self.axes = plot_gradient_flow(probe.rnn(lambda1, T, H, activation), probe.lstm(lambda1, T, H, forget_bias))
+        fig, self.axes = plot_gradient_flow(probe.rnn(lambda1, T, H, activation),
+                                            probe.lstm(lambda1, T, H, forget_bias))
         style = {"description_width": "9em"}
         self.lambda_slider = widgets.FloatSlider(value=lambda1, min=0.1, max=6.0, step=0.05, style=style,
                                                  description="λ₁ (largest s.v.)", continuous_update=False)
@@ -46,4 +49,4 @@ class GradientFlowExplorer(FigureExplorer):
     def update(self) -> None:
         lam, T, H = self.lambda_slider.value, self.T_slider.value, self.H_slider.value
         self._update_plot(self.axes, self.probe.rnn(lam, T, H, self.activation_buttons.value),
-                          self.probe.lstm(lam, T, H, self.bias_slider.value))
+                          self.probe.lstm(lam, T, H, self.bias_slider.value), keep_limits=True)

@@ -12,10 +12,11 @@ __all__ = ["LSTMExplorer"]
 
 
 class LSTMExplorer(FigureExplorer):
-    """Run a sequence through an LSTM and step through it: a time slider colours both diagrams (the
-    electronic-circuit and the Space Odyssey view) with the live values of one hidden unit, and a
-    checkbox switches the peepholes on and off (the forward pass is recomputed without the p_* keys).
-    Static twin: :func:`helpers.plots.plot_lstm_views`.
+    """Run a sequence through an LSTM and step through it: a time slider renumbers and recolours both diagrams
+    (the electronic-circuit and the Space Odyssey view) with the live values of one hidden unit, and a
+    checkbox switches the peepholes on and off (the forward pass is recomputed without the p_* keys, and the
+    blue peephole arrows are hidden). A move changes only the texts and faces of the existing nodes, the
+    peephole arrows' visibility and the title. Static twin: :func:`helpers.plots.plot_lstm_views`.
 
     Inputs: params (with peepholes), x (T, N, D); seq and unit choose what to show
     Attributes: t_slider, peephole_box, fig, axes, caches, widget
