@@ -232,9 +232,28 @@ class RunResult:
 
 
 def open_notebook(page, server: LabServer, name: str) -> None:
-    """Open a served notebook (which starts its kernel) and wait for the idle kernel."""
+    """Open a served notebook (which starts its kernel) and wait for the idle kernel.
+
+    The first notebook loads JupyterLab; later ones are opened in the same page (File > Close All Tabs, discarding
+    the previous run, whose kernel is then shut down, and File > Open from Path…), which saves loading JupyterLab
+    again for every notebook. Every notebook still gets a fresh kernel."""
     from playwright.sync_api import Error as PlaywrightError
-    page.goto(f"{server.base}/lab/tree/{name}?reset&token={server.token}")
+    if "/lab" not in page.url:
+        page.goto(f"{server.base}/lab/tree/{name}?reset&token={server.token}")
+    else:
+        page.get_by_role("menuitem", name="File", exact=True).click()
+        page.get_by_role("menuitem", name="Close All Tabs").click()
+        discard = page.locator(".jp-Dialog").get_by_role("button", name="Discard")
+        try:  # "Save changes before closing?": the run in the page is not kept
+            discard.click(timeout=3000)
+        except PlaywrightError:
+            pass
+        server.shutdown_kernels()
+        page.get_by_role("menuitem", name="File", exact=True).click()
+        page.get_by_role("menuitem", name="Open from Path…").click()
+        path_box = page.locator(".jp-Dialog input")
+        path_box.fill(name)
+        path_box.press("Enter")
     n_code = server.code_cells[name]
     try:
         page.wait_for_function(f"() => {{ const s = ({JS_RUN_STATE})(); return s !== null && s.status === 'idle' "

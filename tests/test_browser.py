@@ -3,8 +3,8 @@ control of every explorer in it is moved and its figure must change.
 
 This is the end-to-end check of what nbval cannot see: that the notebooks run in JupyterLab as a learner opens
 them, that the widgets render in the page, and that each explorer's controls are wired to its figure. One
-JupyterLab server and one browser serve all notebooks (tests/browser_lab.py); each notebook gets a fresh kernel,
-and the previous notebook's kernel is shut down before the next one starts.
+JupyterLab server and one browser page serve all notebooks (tests/browser_lab.py); each notebook gets a fresh
+kernel, and the previous notebook's tab is closed and its kernel shut down before the next one opens.
 
 The time from each key press (or click) to the explorer's new image is measured in the page and printed
 (``pytest -rP`` shows it); it is reported, not asserted (speed is measured by benchmarks, never by timed tests:
@@ -55,8 +55,9 @@ def lab(browser, tmp_path_factory):
         yield server
 
 
-@pytest.fixture
-def page(browser, lab, tmp_path):
+@pytest.fixture(scope="module")
+def shared_page(browser, lab):
+    """One page for all notebooks: JupyterLab is loaded once, each notebook opened in it in turn."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.console_errors = []
@@ -66,7 +67,12 @@ def page(browser, lab, tmp_path):
         yield page
     finally:
         context.close()
-        lab.shutdown_kernels()
+
+
+@pytest.fixture
+def page(shared_page, lab):
+    shared_page.console_errors.clear()
+    yield shared_page
 
 
 def _context(page, lab, tmp_path) -> str:
