@@ -41,14 +41,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .datasets import data_file, verify_checksum
-from .shapes import check_choice, check_ids, check_instance, check_nonempty, check_strings
+from .shapes import check_choice, check_ids, check_instance, check_nonempty, check_real, check_strings
 from .transformer_training import TranslationTask
 from .translation_batch import BOS, EOS, PAD, SPECIALS, Batch, pad
 
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "EN_WORDS", "DE_WORDS", "EN_VOCAB", "DE_VOCAB", "TAGS", "SentencePairs",
            "load_sentences", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
            "decode_english", "decode_german", "make_batch", "tag_mask", "subset", "sentences_task", "accuracy_by",
-           "verb_attention"]
+           "accuracy_interval", "verb_object_pairs", "attention_at", "verb_attention"]
 
 # The grammar's words (data/make_sentences.py), grouped as in its tables. "teddy" is a name and the first half
 # of "teddy bear"; "house" is a noun and the first half of "house cat" and "house key".
@@ -81,6 +81,10 @@ DE_VOCAB = SPECIALS + DE_WORDS
 _EN_ID = {w: i for i, w in enumerate(EN_VOCAB)}
 _DE_ID = {w: i for i, w in enumerate(DE_VOCAB)}
 TAGS = ("v2", "verb_final", "subordinate", "case", "selection", "compound", "name")
+_EN_VERBS = frozenset(EN_WORDS[EN_WORDS.index("eats"):])
+_EN_NOUNS = frozenset(EN_WORDS[EN_WORDS.index("man"):EN_WORDS.index("lena") + 1])
+_EN_CLAUSE_STARTS = frozenset(("because", "although", "while", "that"))
+_EN_COMPOUNDS = frozenset((("house", "cat"), ("house", "key"), ("teddy", "bear")))
 FILE_NAME = "sentences_en_de.tsv"
 HEADER = ["english", "german", "split", "tags", "verb_src", "verb_tgt", "move"]
 SPLITS = ("train", "validation", "test")
@@ -273,6 +277,66 @@ def accuracy_by(correct, groups) -> tuple:
     values, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)  # (g,), (n,), (g,)
     right = np.bincount(inverse, weights=correct.astype(float), minlength=len(values))  # (g,)
     return values, right / counts, counts
+
+
+def accuracy_interval(accuracy, counts, z: float = 1.96) -> tuple:
+    """Wilson's score interval of an accuracy measured on ``counts`` pairs (95% for z = 1.96):
+
+        (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
+
+    Unlike p +- z sqrt(p(1-p)/n) it stays inside [0, 1] and does not shrink to nothing at p = 1 (7 right out of 7
+    gives 0.65 ... 1.00).
+    Inputs: accuracy (g,) in [0, 1]; counts (g,) positive ints, e.g. both from :func:`accuracy_by`; z > 0
+    Returns: (low (g,), high (g,))
+    """
+    p, n = np.asarray(accuracy, dtype=float), np.asarray(counts)
+    if p.ndim != 1 or len(p) == 0 or np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError(f"accuracy: expected a non-empty (g,) array of values in [0, 1], got {p!r}")
+    if n.shape != p.shape or n.dtype.kind not in "iu" or np.any(n < 1):
+        raise ValueError(f"counts: expected {p.shape} positive ints (pairs per group), got {n!r}")
+    z = check_real("z", z)
+    centre = (p + z ** 2 / (2 * n)) / (1 + z ** 2 / n)  # (g,)
+    half = z * np.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / (1 + z ** 2 / n)  # (g,)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def verb_object_pairs(english: str) -> set:
+    """The (verb, object) combinations of an English sentence, e.g. "the woman gives the dog the apple because
+    teddy sees the house cat" -> {("gives", "dog"), ("gives", "apple"), ("sees", "house cat")}: every noun or name
+    after a verb and before the next clause ("because", "although", "while", "that"); a compound (house cat,
+    house key, teddy bear) is one object. The split holds some of these combinations out (data/README.md)."""
+    words = tokenize_english(english)
+    pairs, verb, i = set(), None, 0
+    while i < len(words):
+        word = words[i]
+        if word in _EN_CLAUSE_STARTS:
+            verb = None  # the next clause's subject follows
+        elif word in _EN_VERBS:
+            verb = word
+        elif verb is not None and word in _EN_NOUNS:
+            if i + 1 < len(words) and (word, words[i + 1]) in _EN_COMPOUNDS:
+                word, i = f"{word} {words[i + 1]}", i + 1
+            pairs.add((verb, word))
+        i += 1
+    return pairs
+
+
+def attention_at(weights, rows, cols) -> np.ndarray:
+    """One weight per pair: weights[n, ..., rows[n], cols[n]], e.g. a query row's weight on one key per sentence.
+
+    Inputs: weights (n, ..., T, S) attention maps of n pairs (queries T, keys S; e.g. (n, h, T, S) per head);
+            rows, cols (n,) ints in [0, T) and [0, S)
+    Returns: (n, ...) (e.g. (n, h): one weight per pair and head)
+    """
+    weights = np.asarray(weights)
+    if weights.ndim < 3 or weights.dtype.kind != "f" or weights.shape[0] == 0:
+        raise ValueError(f"weights: expected a float array (n, ..., T, S) of attention maps, got shape "
+                         f"{weights.shape}, dtype {weights.dtype}")
+    n, (T, S) = weights.shape[0], weights.shape[-2:]
+    rows = check_ids("rows", rows, T, (n,), what="row indices")
+    cols = check_ids("cols", cols, S, (n,), what="column indices")
+    moved = np.moveaxis(weights, (-2, -1), (1, 2))  # (n, T, S, ...)
+    return moved[np.arange(n), rows, cols]  # (n, ...)
 
 
 def verb_attention(weights, pairs: SentencePairs) -> np.ndarray:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from helpers import lstm, seq2seq
+from helpers import lstm
 from helpers.attention import additive_attention, scaled_dot_product_attention
 from helpers.gradcheck import check_gradients
 from helpers.losses import softmax_cross_entropy

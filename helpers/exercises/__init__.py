@@ -2,7 +2,7 @@
 
 Every notebook from 01 on holds exercises: a statement, a stub cell the learner fills in, and a check cell
 right after it. The registry :data:`EXERCISES` maps ids like "03.2" (notebook 03, exercise 2) to
-:class:`Exercise` records; one module per notebook (``nb01`` ... ``nb10``) defines them.
+:class:`Exercise` records; one module per notebook (``nb01`` ... ``nb11``) defines them.
 
     check("03.2", candidate) -> CheckResult(passed, attempted, message)   never raises for a wrong candidate
     check_exercise("03.2", candidate)      the notebook's check cell: prints the message
@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import textwrap
 
-from . import nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10
+from . import nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11
 from .checker import run_check
 from .core import Case, CheckResult, Exercise, Mistake
 
 __all__ = ["EXERCISES", "Exercise", "CheckResult", "Case", "Mistake", "check", "check_exercise", "show_solution",
            "exercises_of", "course_progress"]
 
-EXERCISES: dict = {e.id: e for module in (nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10)
+EXERCISES: dict = {e.id: e for module in (nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10, nb11)
                    for e in module.EXERCISES}
 
 

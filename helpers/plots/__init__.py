@@ -21,6 +21,8 @@ code's own numbers (weights, series, windows), not from pasted images. Each name
     transformer     09     heads, positional encoding, layer norm, post-LN vs pre-LN, the schedule
     transformer_diagrams 09 multi-head attention, the encoder and decoder layers, the whole model, LN wiring
     translation     10     the toy translator's training, attention maps and head scores
+    sentences       11     the sentence translator: where the verb moves, two models on one time budget, accuracy
+                           by distance, heat maps with the moved verb marked, scores per head
 """
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ from .transformer_diagrams import (draw_multihead, draw_transformer_layer, plot_
 from .translation import (TRANSLATION_VIEW_SIZE, plot_translator_training, plot_translation_attention,
                           plot_head_scores, translation_view, plot_translation_explorer,
                           update_translation_explorer)
+from .sentences import (moved_span, draw_verb_moves, plot_training_budget, plot_by_move, plot_attention_panels,
+                        head_labels, plot_head_bars)
 
 __all__ = [
     "COLORS", "use_course_style", "plot_sigmoid", "update_sigmoid_plot", "draw_dense_layer",
@@ -71,5 +75,6 @@ __all__ = [
     "plot_ln_gradient_flow", "update_ln_gradient_flow", "plot_lr_schedules", "draw_multihead",
     "draw_transformer_layer", "plot_transformer_layers", "draw_transformer", "plot_ln_wiring", "TRANSLATION_VIEW_SIZE",
     "plot_translator_training", "plot_translation_attention", "plot_head_scores", "translation_view",
-    "plot_translation_explorer", "update_translation_explorer",
+    "plot_translation_explorer", "update_translation_explorer", "moved_span", "draw_verb_moves",
+    "plot_training_budget", "plot_by_move", "plot_attention_panels", "head_labels", "plot_head_bars",
 ]
