@@ -8,7 +8,9 @@ notebooks still use them) on seeds the notebooks never show, and fails if a clai
   solves it;
 * notebook 08, the reversal task: without attention exact match falls with the length (right on short sources, far
   from right at length 16), while both attention models stay right at every length;
-* notebook 10, the number-words translator: at least 99% held-out exact match after 1,000 steps.
+* notebook 10, the number-words translator: at least 99% held-out exact match after 1,000 steps;
+* notebook 11, the sentence translator: the Transformer and the LSTM with attention both above 95% held-out exact
+  match on the same time budget, and in the Transformer a head whose moved-verb row rests on the English verb.
 """
 from __future__ import annotations
 
@@ -18,8 +20,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers.rnn_translator import RNNTranslatorConfig, correct_translations, train_rnn_translator
 from helpers.seeding import make_rng
+from helpers.sentences import load_sentences, make_batch, sentences_task, subset, verb_attention
 from helpers.seq2seq_training import Seq2SeqConfig, train_seq2seq
+from helpers.transformer_training import TranslatorConfig, attention_weights, correct, train_transformer
 from helpers.tasks import MEAN_PREDICTOR_MSE, train_adding
 from helpers.translation import exact_match, load_number_words, train_translator, translate
 
@@ -33,6 +38,8 @@ SEQ2SEQ = Seq2SeqConfig(steps=1000, batch=32, lr=1e-2, lr_end=1e-3, hidden=64, m
                         clip=1.0, eval_size=200)
 TRANSLATOR_STEPS = 1000
 TRANSLATOR_SIZES = dict(d_model=64, h=4, d_ff=128, n_layers=2)
+SENTENCE_TRANSFORMER = TranslatorConfig(d_model=64, h=4, d_ff=128, n_layers=2, norm="pre", steps=1500, lr_scale=0.25)
+SENTENCE_LSTM = RNNTranslatorConfig(hidden=128, d_emb=64, attention="dot", steps=2000)
 
 NOTEBOOK_LINES = {
     "06_vanishing_exploding_gradients.ipynb": [
@@ -42,6 +49,9 @@ NOTEBOOK_LINES = {
         "budget = Seq2SeqConfig(steps=1000, batch=32, lr=1e-2, lr_end=1e-3, hidden=64, min_length=1, max_length=16,",
         "clip=1.0, eval_size=200)"],
     "10_toy_translator.ipynb": ["STEPS = 1000", "sizes = dict(d_model=64, h=4, d_ff=128, n_layers=2)"],
+    "11_sentence_translator.ipynb": [
+        'tf_config = TranslatorConfig(d_model=64, h=4, d_ff=128, n_layers=2, norm="pre", steps=1500, lr_scale=0.25)',
+        'rnn_config = RNNTranslatorConfig(hidden=128, d_emb=64, attention="dot", steps=2000)'],
 }
 
 
@@ -90,3 +100,25 @@ def test_translator_reaches_99_percent(seed, number_words):
     test = number_words["test"]
     accuracy = exact_match(translate(result.params, result.config, test.english), test.german)
     assert accuracy >= 0.99, f"seed {seed}: held-out exact match {accuracy:.3f}"
+
+
+@pytest.fixture(scope="module")
+def sentences():
+    return load_sentences()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_sentence_translators_reach_95_percent(seed, sentences):
+    task, test = sentences_task(sentences), sentences["test"]
+    batch = make_batch(test)
+    transformer = train_transformer(task, make_rng(seed), SENTENCE_TRANSFORMER)
+    tf_exact = correct(transformer.params, transformer.config, batch).mean()
+    assert tf_exact >= 0.95, f"seed {seed}: the Transformer's held-out exact match is {tf_exact:.3f}"
+    moved = test.move > 0
+    cross = np.stack(attention_weights(transformer.params, transformer.config, batch)["cross"], axis=1)[moved]
+    best = verb_attention(cross, subset(test, moved)).mean(axis=0).max()  # the best head's mean weight on the verb
+    assert best > 0.85, f"seed {seed}: no head looks at the English verb from the moved verb's row ({best:.2f})"
+    lstm = train_rnn_translator(task, make_rng(seed), SENTENCE_LSTM)
+    lstm_exact = correct_translations(lstm.params, batch).mean()
+    assert lstm_exact >= 0.95, f"seed {seed}: the LSTM's held-out exact match is {lstm_exact:.3f}"
