@@ -50,7 +50,7 @@ import numpy as np
 
 from .shapes import check_array, check_finite, check_instance, check_int, check_params, check_real
 
-__all__ = ["sgd_step", "AdamState", "adam_init", "adam_step", "global_norm", "clip_grad_norm",
+__all__ = ["sgd_step", "linear_decay", "AdamState", "adam_init", "adam_step", "global_norm", "clip_grad_norm",
            "clip_grad_value", "clip_grad_norm_per_parameter", "NonFiniteGradientError", "transformer_lr"]
 
 
@@ -239,6 +239,17 @@ def clip_grad_norm_per_parameter(grads: dict, max_norm: float):
     clipped = {k: (a * (max_norm / norms[k] if norms[k] > max_norm else 1.0)).astype(a.dtype, copy=False)
                for k, a in arrays.items()}
     return clipped, norms
+
+
+def linear_decay(step: int, steps: int, lr: float, lr_end: float | None) -> float:
+    """The learning rate of step 1 ... steps: lr, falling linearly to lr_end at the last step (lr_end None: lr at
+    every step)."""
+    steps = check_int("steps", steps)
+    if check_int("step", step) > steps:
+        raise ValueError(f"step: expected a step in [1, steps = {steps}], got {step}")
+    if lr_end is None:
+        return lr
+    return lr + (lr_end - lr) * (step - 1) / max(steps - 1, 1)
 
 
 def transformer_lr(step, d_model: int, warmup: int = 4000):

@@ -52,7 +52,6 @@ exact match) is :func:`train_rnn_translator`; the data reach it as a :class:`Tra
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
@@ -60,11 +59,10 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import lstm
-from .attention import (additive_attention_backward, additive_attention_forward, attention_backward,
-                        attention_forward, init_additive_attention, padding_mask)
-from .optim import adam_init, adam_step, clip_grad_norm, global_norm
+from .attention import init_additive_attention, padding_mask
+from .optim import adam_init, adam_step, clip_grad_norm, global_norm, linear_decay
 from .seeding import check_rng
-from .seq2seq import SCORE_INIT_GAIN
+from .seq2seq import SCORE_INIT_GAIN, attentional_output, attentional_output_backward
 from .shapes import (check_array, check_choice, check_finite, check_float_dtype, check_ids, check_instance,
                      check_int, check_params, check_real, with_settings)
 from .transformer_training import TranslationTask, first_rows
@@ -232,19 +230,6 @@ class RNNTranslatorCache(NamedTuple):
     weights: np.ndarray     # (N, T, S), exactly 0 on source padding
 
 
-def _output(params, attention, q, keys, mask):
-    """The attentional output layer: decoder states q (N, T, H) over encoder outputs keys (N, S, H)."""
-    if attention == "dot":  # Luong's unscaled s . h: attention_forward divides by sqrt(H)
-        context, att_cache = attention_forward({}, q * math.sqrt(q.shape[-1]), keys, keys, mask)  # (N, T, H)
-    else:
-        score = {k: params[k] for k in ("W_a", "U_a", "v_a")}
-        context, att_cache = additive_attention_forward(score, q, keys, keys, mask)  # (N, T, H)
-    features = np.concatenate([context, q], axis=-1)  # (N, T, 2H): [c_t; s_t]
-    h_tilde = np.tanh(features @ params["W_c"] + params["b_c"])  # (N, T, H)
-    logits = h_tilde @ params["W_out"] + params["b_out"]  # (N, T, V_tgt)
-    return logits, features, h_tilde, att_cache
-
-
 def rnn_translator_forward(params: dict, src, tgt_in, src_lengths=None):
     """The encoder-decoder with teacher forcing (module docstring).
 
@@ -259,8 +244,8 @@ def rnn_translator_forward(params: dict, src, tgt_in, src_lengths=None):
     h, y_last, c_last, enc_cache = _encode(_cell(params, "enc_"), params["E_src"][src.T], lengths)  # (S, N, H)
     s, dec_cache = lstm.forward(_cell(params, "dec_"), params["E_tgt"][tgt_in.T], y0=y_last, c0=c_last)  # (T, N, H)
     mask = padding_mask(lengths, src.shape[1])  # (N, 1, S): True = a real source token
-    logits, features, h_tilde, att_cache = _output(params, attention, s.transpose(1, 0, 2), h.transpose(1, 0, 2),
-                                                   mask)  # (N, T, V_tgt)
+    logits, features, h_tilde, att_cache, _ = attentional_output(params, attention, s.transpose(1, 0, 2),
+                                                                 h.transpose(1, 0, 2), mask)  # (N, T, V_tgt)
     return logits, RNNTranslatorCache(attention, src, tgt_in, enc_cache, dec_cache, att_cache, features, h_tilde,
                                       params, att_cache.weights)
 
@@ -276,23 +261,10 @@ def rnn_translator_backward(dlogits, cache: RNNTranslatorCache) -> dict:
     p = cache.params
     N, T, H = cache.h_tilde.shape
     dlog = check_array("dlogits", dlogits, (N, T, p["b_out"].shape[0]))  # (N, T, V_tgt)
-    grads = {"W_out": cache.h_tilde.reshape(N * T, H).T @ dlog.reshape(N * T, -1),  # (H, V_tgt)
-             "b_out": dlog.sum(axis=(0, 1))}  # (V_tgt,)
-    da = (dlog @ p["W_out"].T) * (1.0 - cache.h_tilde ** 2)  # (N, T, H): through tanh
-    grads["W_c"] = cache.features.reshape(N * T, 2 * H).T @ da.reshape(N * T, H)  # (2H, H)
-    grads["b_c"] = da.sum(axis=(0, 1))  # (H,)
-    dfeat = da @ p["W_c"].T  # (N, T, 2H)
-    dcontext, dq = dfeat[..., :H], dfeat[..., H:]  # (N, T, H) each
-    if cache.attention == "dot":
-        dq_att, dk, dv, _ = attention_backward(dcontext, cache.att_cache)
-        dq_att = dq_att * math.sqrt(H)  # the query entered scaled by sqrt(H)
-    else:
-        dq_att, dk, dv, g_att = additive_attention_backward(dcontext, cache.att_cache)
-        grads.update(g_att)
-    dq = dq + dq_att  # (N, T, H)
+    dq, dkeys, grads = attentional_output_backward(dlog, p, cache.attention, cache.att_cache, cache.features,
+                                                   cache.h_tilde)  # (N, T, H), (N, S, H)
     dx_tgt, dy0, dc0, g_dec = lstm.backward(dq.transpose(1, 0, 2), cache.dec_cache)  # dx_tgt (T, N, D)
-    dkeys = (dk + dv).transpose(1, 0, 2)  # (S, N, H): the encoder outputs are keys and values
-    dx_src, g_enc = _encode_backward(dkeys, dy0, dc0, cache.enc_cache)  # (S, N, D), 0 at padding
+    dx_src, g_enc = _encode_backward(dkeys.transpose(1, 0, 2), dy0, dc0, cache.enc_cache)  # (S, N, D), 0 at padding
     for name, ids, dx in (("E_src", cache.src, dx_src), ("E_tgt", cache.tgt_in, dx_tgt)):
         grads[name] = np.zeros_like(p[name])  # (V, D)
         np.add.at(grads[name], ids.T.ravel(), dx.reshape(-1, dx.shape[-1]))  # repeated tokens add up
@@ -330,7 +302,7 @@ def greedy_translate(params: dict, src, src_lengths, bos: int = BOS, eos: int = 
     for t in range(max_len):
         s, step = lstm.forward(dec, params["E_tgt"][token][None], y0=y, c0=c)  # (1, N, H)
         y, c = s[0], step.c[0]  # (N, H) each
-        logits, _, _, att = _output(params, attention, s.transpose(1, 0, 2), keys, mask)  # (N, 1, V_tgt)
+        logits, _, _, att, _ = attentional_output(params, attention, s.transpose(1, 0, 2), keys, mask)  # (N, 1, V_tgt)
         check_finite("params (the logits they give, from which no token can be picked)", logits[:, 0])
         token = np.where(done, eos, np.argmax(logits[:, 0], axis=-1))  # (N,)
         ids[:, t] = token
@@ -403,11 +375,7 @@ class RNNTranslatorConfig:
 
     def learning_rate(self, step: int) -> float:
         """The learning rate of step 1 ... steps: lr, falling linearly to lr_end at the last step."""
-        if check_int("step", step) > self.steps:
-            raise ValueError(f"step: expected a step in [1, steps = {self.steps}], got {step}")
-        if self.lr_end is None:
-            return self.lr
-        return self.lr + (self.lr_end - self.lr) * (step - 1) / max(self.steps - 1, 1)
+        return linear_decay(step, self.steps, self.lr, self.lr_end)
 
 
 @dataclass

@@ -246,25 +246,59 @@ class Seq2SeqCache(NamedTuple):
     weights: np.ndarray | None
 
 
-def _attend(attention, params, q, keys):
+def _attend(attention, params, q, keys, mask=None):
     if attention == "dot":
         # Luong's unscaled s . h: attention_forward divides by sqrt(H), so the query is scaled by sqrt(H) first
-        return attention_forward({}, q * math.sqrt(q.shape[-1]), keys, keys)
+        return attention_forward({}, q * math.sqrt(q.shape[-1]), keys, keys, mask)
     p = {k: params[k] for k in ("W_a", "U_a", "v_a")}
-    return additive_attention_forward(p, q, keys, keys)
+    return additive_attention_forward(p, q, keys, keys, mask)
 
 
-def _output(params, attention, q, keys):
-    """The attentional output layer for decoder states q (N, T, H) over encoder outputs keys (N, S, H)."""
+def attentional_output(params, attention, q, keys, mask=None):
+    """The attentional output layer for decoder states q (N, T, H) over encoder outputs keys (N, S, H):
+    c_t = attention (module docstring), h~_t = tanh([c_t; s_t] W_c + b_c), logits = h~_t W_out + b_out.
+    mask: None or True where a key may be attended (e.g. helpers.attention.padding_mask of the sources).
+
+    Returns: logits (N, T, K), features (N, T, 2H or H), h_tilde (N, T, C), the attention's cache (None without
+             attention) and its weights (N, T, S) (None without attention)
+    """
     if attention == "none":
         features, att_cache, weights = q, None, None  # (N, T, H)
     else:
-        context, att_cache = _attend(attention, params, q, keys)  # (N, T, H)
+        context, att_cache = _attend(attention, params, q, keys, mask)  # (N, T, H)
         features = np.concatenate([context, q], axis=-1)  # (N, T, 2H): [c_t; s_t]
         weights = att_cache.weights  # (N, T, S)
     h_tilde = np.tanh(features @ params["W_c"] + params["b_c"])  # (N, T, C)
     logits = h_tilde @ params["W_out"] + params["b_out"]  # (N, T, K)
     return logits, features, h_tilde, att_cache, weights
+
+
+def attentional_output_backward(dlog, params, attention, att_cache, features, h_tilde):
+    """Backward of :func:`attentional_output`, given dlog = dL/dlogits (N, T, K).
+
+    Returns: dq (N, T, H) the gradient reaching the decoder states, dkeys (N, S, H) the one reaching the encoder
+             outputs as keys and values (None without attention), grads of W_out, b_out, W_c, b_c (and W_a, U_a,
+             v_a for the additive score)
+    """
+    N, T, C = h_tilde.shape
+    grads = {"W_out": h_tilde.reshape(N * T, C).T @ dlog.reshape(N * T, -1),  # (C, K)
+             "b_out": dlog.sum(axis=(0, 1))}  # (K,)
+    da = (dlog @ params["W_out"].T) * (1.0 - h_tilde ** 2)  # (N, T, C): through tanh
+    F = features.shape[-1]
+    grads["W_c"] = features.reshape(N * T, F).T @ da.reshape(N * T, C)  # (2H or H, C)
+    grads["b_c"] = da.sum(axis=(0, 1))  # (C,)
+    dfeat = da @ params["W_c"].T  # (N, T, 2H or H)
+    if attention == "none":
+        return dfeat, None, grads  # (N, T, H): no path from the encoder outputs
+    H = F // 2
+    dcontext, dq = dfeat[..., :H], dfeat[..., H:]  # (N, T, H) each
+    if attention == "dot":
+        dq_att, dk, dv, _ = attention_backward(dcontext, att_cache)
+        dq_att = dq_att * math.sqrt(H)  # the query entered scaled by sqrt(H)
+    else:
+        dq_att, dk, dv, g_att = additive_attention_backward(dcontext, att_cache)
+        grads.update(g_att)
+    return dq + dq_att, dk + dv, grads  # the encoder outputs serve as keys and as values
 
 
 def seq2seq_forward(params: dict, src, tgt_in):
@@ -282,7 +316,7 @@ def seq2seq_forward(params: dict, src, tgt_in):
                                 c0=enc_cache.c[-1])  # (T, N, H)
     q = s.transpose(1, 0, 2)  # (N, T, H): batch-major for helpers.attention
     keys = h.transpose(1, 0, 2)  # (N, S, H)
-    logits, features, h_tilde, att_cache, weights = _output(params, attention, q, keys)
+    logits, features, h_tilde, att_cache, weights = attentional_output(params, attention, q, keys)
     cache = Seq2SeqCache(attention, enc_cache, dec_cache, att_cache, features, h_tilde, params, weights)
     return logits.transpose(1, 0, 2), cache  # (T, N, K)
 
@@ -298,28 +332,11 @@ def seq2seq_backward(dlogits, cache: Seq2SeqCache) -> dict:
     p = cache.params
     N, T, C = cache.h_tilde.shape
     dlogits = check_array("dlogits", dlogits, (T, N, len(SYMBOLS)))
-    dlog = dlogits.transpose(1, 0, 2)  # (N, T, K)
-    grads = {"W_out": cache.h_tilde.reshape(N * T, C).T @ dlog.reshape(N * T, -1),  # (C, K)
-             "b_out": dlog.sum(axis=(0, 1))}  # (K,)
-    da = (dlog @ p["W_out"].T) * (1.0 - cache.h_tilde ** 2)  # (N, T, C): through tanh
-    F = cache.features.shape[-1]
-    grads["W_c"] = cache.features.reshape(N * T, F).T @ da.reshape(N * T, C)  # (2H or H, C)
-    grads["b_c"] = da.sum(axis=(0, 1))  # (C,)
-    dfeat = da @ p["W_c"].T  # (N, T, 2H or H)
+    dq, dkeys, grads = attentional_output_backward(dlogits.transpose(1, 0, 2), p, cache.attention, cache.att_cache,
+                                                   cache.features, cache.h_tilde)
     S, _, H = cache.enc_cache.y.shape
-    if cache.attention == "none":
-        dq = dfeat  # (N, T, H)
-        dkeys = np.zeros((N, S, H), dtype=dfeat.dtype)  # (N, S, H): no path from the encoder outputs
-    else:
-        dcontext, dq = dfeat[..., :H], dfeat[..., H:]  # (N, T, H) each
-        if cache.attention == "dot":
-            dq_att, dk, dv, _ = attention_backward(dcontext, cache.att_cache)
-            dq_att = dq_att * math.sqrt(H)  # the query entered scaled by sqrt(H)
-        else:
-            dq_att, dk, dv, g_att = additive_attention_backward(dcontext, cache.att_cache)
-            grads.update(g_att)
-        dq = dq + dq_att  # (N, T, H)
-        dkeys = dk + dv  # (N, S, H): the encoder outputs serve as keys and as values
+    if dkeys is None:
+        dkeys = np.zeros((N, S, H), dtype=dq.dtype)  # (N, S, H): no path from the encoder outputs
     _, dy0, dc0, g_dec = lstm.backward(dq.transpose(1, 0, 2), cache.dec_cache)
     dh = dkeys.transpose(1, 0, 2).copy()  # (S, N, H)
     dh[-1] += dy0  # the decoder started from the encoder's last output ...
@@ -352,7 +369,7 @@ def greedy_decode(params: dict, src, length: int | None = None):
     for t in range(T):
         s, dec_cache = lstm.forward(dec, one_hot(token, dtype), y0=y, c0=c)  # (1, N, H)
         y, c = s[0], dec_cache.c[0]
-        logits, _, _, _, w = _output(params, attention, s.transpose(1, 0, 2), keys)  # (N, 1, K)
+        logits, _, _, _, w = attentional_output(params, attention, s.transpose(1, 0, 2), keys)  # (N, 1, K)
         check_finite("params (the logits they give, from which no symbol can be picked)", logits[:, 0])
         pred[t] = np.argmax(logits[:, 0], axis=-1)
         if weights is not None:

@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 
 from .losses import softmax_cross_entropy
-from .optim import adam_init, adam_step, clip_grad_norm
+from .optim import adam_init, adam_step, clip_grad_norm, linear_decay
 from .seeding import check_rng
 from .seq2seq import (check_attention_kind, evaluate_by_length, init_seq2seq, make_reversal_batch, seq2seq_backward,
                       seq2seq_forward)
@@ -67,11 +67,7 @@ class Seq2SeqConfig:
 
     def learning_rate(self, step: int) -> float:
         """The learning rate of step 1 ... steps: lr, falling linearly to lr_end at the last step."""
-        if check_int("step", step) > self.steps:
-            raise ValueError(f"step: expected a step in [1, steps = {self.steps}], got {step}")
-        if self.lr_end is None:
-            return self.lr
-        return self.lr + (self.lr_end - self.lr) * (step - 1) / max(self.steps - 1, 1)
+        return linear_decay(step, self.steps, self.lr, self.lr_end)
 
 
 @dataclass

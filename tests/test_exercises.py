@@ -230,3 +230,73 @@ def test_values_print_with_enough_digits_to_differ():
     from helpers.exercises.checker import _fmt
     assert _fmt(1.0293301, 1.0293305) != _fmt(1.0293305, 1.0293301)
     assert _fmt(0.5) == "0.5"
+
+
+# --------------------------------------------------------------------------- every exercise, three more properties
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_each_mistake_gets_its_own_explanation_and_no_other(exercise_id):
+    """A learner who makes one mistake reads its explanation, not also another mistake's."""
+    mistakes = EXERCISES[exercise_id].mistakes
+    for mistake in mistakes:
+        message = check(exercise_id, mistake.wrong).message
+        others = [m.hint for m in mistakes if m.hint != mistake.hint and m.hint in message]
+        assert not others, (mistake.hint, message)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_checking_a_mistake_warns_about_nothing(exercise_id):
+    """The checker runs every registered mistake: none may print a NumPy warning into the learner's notebook."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for mistake in EXERCISES[exercise_id].mistakes:
+            check(exercise_id, mistake.wrong)
+    assert not caught, [str(w.message) for w in caught]
+
+
+def _first_code_cell_names(notebook: str) -> set:
+    path = next((ROOT / "notebooks").glob(f"{notebook}_*.ipynb"))
+    first = next("".join(c["source"]) for c in _stored(path)["cells"] if c["cell_type"] == "code")
+    names = set()
+    for node in ast.walk(ast.parse(first)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names}
+    return names
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_solution_runs_in_the_notebook_with_its_imports_only(exercise_id):
+    """show_solution's code, pasted into the stub cell, runs with the names of the notebook's first cell (which
+    is also what grading runs before the exercise cells)."""
+    import builtins
+    exercise = EXERCISES[exercise_id]
+    tree = ast.parse(inspect.getsource(exercise.solution))
+    bound = {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+             for a in n.args + n.kwonlyargs + n.posonlyargs}
+    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda)) and hasattr(n, "name")}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    free = used - bound - set(dir(builtins))
+    assert free <= _first_code_cell_names(exercise.notebook), free
+
+
+@pytest.mark.parametrize("notebook", sorted({e.notebook for e in EXERCISES.values()}))
+def test_no_other_cell_uses_a_name_a_stub_defines(notebook):
+    """Run All defines the learner's (unfinished) functions: no other code cell may use or import those names, or
+    the notebook would depend on the learner's answer (it goes on with helpers instead). Names in the code itself,
+    not words in a docstring or comment."""
+    nb = _stored(next((ROOT / "notebooks").glob(f"{notebook}_*.ipynb")))
+    for exercise in exercises_of(notebook):
+        name = exercise.function_name
+        for cell in nb["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or cell["metadata"].get("exercise") == exercise.id \
+                    or source == f'check_exercise("{exercise.id}", {name})':
+                continue
+            tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            used |= {a.asname or a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                     for a in n.names}
+            used |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+            assert name not in used, f"{exercise.id}: a cell uses {name}:\n{source[:300]}"

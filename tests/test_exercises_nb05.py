@@ -1,11 +1,6 @@
 """Notebook 05's exercises: every solution agrees with helpers.lstm (step_backward, state_gradients) on the exercise's
 own cases, the numerical gradients of the checks are real central differences, the cases hold the promised edge
 cases, and particular wrong answers get particular explanations."""
-import ast
-import builtins
-import inspect
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +9,6 @@ from helpers import lstm
 from helpers.exercises import EXERCISES, check, nb05
 from helpers.gradcheck import rel_error
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = ROOT / "notebooks" / "05_lstm_backprop.ipynb"
 IDS = ("05.1", "05.2", "05.3")
 
 
@@ -150,23 +143,3 @@ def test_a_wrong_parameter_gradient_alone_is_named_with_the_others_right():
     assert "right: dx_t, dy_prev, dc_prev, dW, db, dp" in message and "wrong: dR" in message
 
 
-def _first_code_cell_names():
-    nb = json.loads(NOTEBOOK.read_text())
-    first = next("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    names = set()
-    for node in ast.walk(ast.parse(first)):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {a.asname or a.name.split(".")[0] for a in node.names}
-    return names
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_the_solution_runs_in_the_notebook_with_its_imports_only(exercise_id):
-    tree = ast.parse(inspect.getsource(EXERCISES[exercise_id].solution))
-    bound = {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args}
-    bound |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    bound |= {t.id for n in ast.walk(tree) if isinstance(n, ast.comprehension) for t in ast.walk(n.target)
-              if isinstance(t, ast.Name)}
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    free = used - bound - set(dir(builtins))
-    assert free <= _first_code_cell_names(), free

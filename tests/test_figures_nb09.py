@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from figure_audit import audit
+from helpers.plots.style import artist_by_gid
 from helpers import plots
 from helpers.attention import positional_encoding
 from helpers.gradflow import EncoderStackProbe
@@ -17,8 +18,7 @@ from helpers.transformer_layers import (decoder_layer_forward, encoder_layer_for
                                         init_encoder_layer, init_mha, mha_forward)
 
 
-def _gid(ax, gid):
-    return next(a for a in ax.get_children() if a.get_gid() == gid)
+_gid = artist_by_gid
 
 
 def _node(ax, key):

@@ -6,25 +6,15 @@ import numpy as np
 import pytest
 
 from figure_audit import audit
+from helpers.plots.style import artist_by_gid
 from helpers import plots
 from helpers.plots.style import PALETTE, text_colour_on
 from helpers.seeding import make_rng
 from helpers.transformer import init_transformer
-from helpers.translation import DE_VOCAB, EN_VOCAB, TranslatorConfig, attention_maps, load_number_words
+from helpers.translation import DE_VOCAB, EN_VOCAB, TranslatorConfig, attention_maps
 
 
-def _gid(ax, gid):
-    return next(a for a in ax.get_children() if a.get_gid() == gid)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_number_words()
-
-
-@pytest.fixture(scope="module")
-def pairs(data):
-    return {int(n): (e, g) for s in data.values() for n, e, g in zip(s.numbers, s.english, s.german)}
+_gid = artist_by_gid
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +46,9 @@ def test_training_figure_is_readable_and_zooms_on_the_floor(rng):
 
 @pytest.mark.parametrize("number", [341, 1815, 7, 7777])
 @pytest.mark.parametrize("kind", ["encoder", "decoder", "cross"])
-def test_attention_maps_print_every_weight_and_number_heads_from_one(model, pairs, number, kind):
+def test_attention_maps_print_every_weight_and_number_heads_from_one(model, number_pairs, number, kind):
     params, config = model
-    maps = attention_maps(params, config, *pairs[number])
+    maps = attention_maps(params, config, *number_pairs[number])
     fig, axes = plots.plot_translation_attention(maps, kind=kind, suptitle=f"{number}: {kind}")
     assert audit(fig) == []
     assert axes.shape == (2, 4)
@@ -94,9 +84,9 @@ def test_head_scores_use_the_attention_colour_map_and_readable_values(rng):
 
 
 @pytest.mark.parametrize("number", [7, 96, 1815, 7777, "twelve", "12345"])
-def test_explorer_figure_shows_only_real_cells(model, pairs, number):
+def test_explorer_figure_shows_only_real_cells(model, number_pairs, number):
     params, config = model
-    view = plots.translation_view(params, config, number, pairs)
+    view = plots.translation_view(params, config, number, number_pairs)
     fig, ax = plots.plot_translation_explorer(view, layer=1, head=3)
     assert audit(fig) == []
     image = _gid(ax, "weights")
@@ -122,10 +112,10 @@ def test_explorer_figure_shows_only_real_cells(model, pairs, number):
     assert ("✓ right" in ax.get_title()) == view["correct"] and ("✗ wrong" in ax.get_title()) == (not view["correct"])
 
 
-def test_explorer_title_sits_above_the_words_after_any_move(model, data):
+def test_explorer_title_sits_above_the_words_after_any_move(model, number_words):
     from helpers.widgets import TranslationExplorer
     params, config = model
-    explorer = TranslationExplorer(params, config, data, number=341, layer=0, head=0)
+    explorer = TranslationExplorer(params, config, number_words, number=341, layer=0, head=0)
     renderer = explorer._canvas.get_renderer()
     for value in ("7777", "7", "abc", "96"):
         explorer.number_box.value = value

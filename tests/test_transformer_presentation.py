@@ -3,6 +3,7 @@ explorer moves its existing artists to new, finite measurements."""
 import numpy as np
 import pytest
 
+from helpers.plots.style import artist_by_gid
 from helpers import plots
 from helpers.plots.transformer import _LN_LOOK
 from helpers.attention import positional_encoding
@@ -11,8 +12,7 @@ from helpers.seeding import make_rng
 from helpers.gradflow import EncoderStackProbe
 
 
-def _gid(ax, gid):
-    return next(a for a in ax.get_children() if a.get_gid() == gid)
+_gid = artist_by_gid
 
 
 def test_attention_heads_draw_each_heads_weights(rng):

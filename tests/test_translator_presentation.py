@@ -3,25 +3,15 @@ explorer moves its existing artists for every control, bad input included."""
 import numpy as np
 import pytest
 
+from helpers.plots.style import artist_by_gid
 from helpers import plots
 from helpers.seeding import make_rng
 from helpers.transformer import init_transformer
-from helpers.translation import (DE_VOCAB, EN_VOCAB, TranslatorConfig, attention_maps, load_number_words,
+from helpers.translation import (DE_VOCAB, EN_VOCAB, TranslatorConfig, attention_maps,
                                  translate)
 
 
-def _gid(ax, gid):
-    return next(a for a in ax.get_children() if a.get_gid() == gid)
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_number_words()
-
-
-@pytest.fixture(scope="module")
-def pairs(data):
-    return {int(n): (e, g) for s in data.values() for n, e, g in zip(s.numbers, s.english, s.german)}
+_gid = artist_by_gid
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +41,9 @@ def test_training_figure_draws_the_loss_its_average_and_the_validation_accuracy(
         plots.plot_translator_training(loss, [])
 
 
-def test_attention_figure_draws_every_map_of_one_kind(model, pairs):
+def test_attention_figure_draws_every_map_of_one_kind(model, number_pairs):
     params, config = model
-    maps = attention_maps(params, config, *pairs[341])
+    maps = attention_maps(params, config, *number_pairs[341])
     for kind, rows in (("encoder", "source"), ("decoder", "decoder_input"), ("cross", "target")):
         fig, axes = plots.plot_translation_attention(maps, kind=kind, suptitle="341")
         assert axes.shape == (2, 2)  # (layers, heads)
@@ -82,28 +72,28 @@ def test_head_scores_figure_shows_the_scores(rng):
         plots.plot_head_scores(scores[0])
 
 
-def test_translation_view_is_the_models_greedy_translation(model, pairs):
+def test_translation_view_is_the_models_greedy_translation(model, number_pairs):
     params, config = model
     for number in (341, "7021", " 96 "):
-        view = plots.translation_view(params, config, number, pairs)
+        view = plots.translation_view(params, config, number, number_pairs)
         n = int(str(number))
         assert view["message"] is None and view["number"] == n
-        assert view["english"] == pairs[n][0] and view["expected"] == pairs[n][1]
-        assert view["predicted"] == translate(params, config, [pairs[n][0]])[0]
+        assert view["english"] == number_pairs[n][0] and view["expected"] == number_pairs[n][1]
+        assert view["predicted"] == translate(params, config, [number_pairs[n][0]])[0]
         assert "".join(p for p in view["target"] if p != "<eos>") == view["predicted"]
-        assert view["correct"] == (view["predicted"] == pairs[n][1])
+        assert view["correct"] == (view["predicted"] == number_pairs[n][1])
         for weights in view["cross"]:  # per layer (h, T_out, T_src), rows are distributions
             assert weights.shape == (2, len(view["target"]), len(view["source"]))
             np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-6)
     for bad, words in (("abc", "not a whole number"), ("", "not a whole number"), ("3.5", "not a whole number"),
                        ("10000", "out of range"), ("-1", "out of range")):
-        view = plots.translation_view(params, config, bad, pairs)
+        view = plots.translation_view(params, config, bad, number_pairs)
         assert words in view["message"] and view["cross"] == [] and view["target"] == []
 
 
-def test_translation_explorer_figure_draws_the_view(model, pairs):
+def test_translation_explorer_figure_draws_the_view(model, number_pairs):
     params, config = model
-    view = plots.translation_view(params, config, 1815, pairs)
+    view = plots.translation_view(params, config, 1815, number_pairs)
     fig, ax = plots.plot_translation_explorer(view, layer=1, head=1)
     data = _gid(ax, "weights").get_array()
     T_out, T_src = view["cross"][1][1].shape
@@ -115,10 +105,10 @@ def test_translation_explorer_figure_draws_the_view(model, pairs):
     assert "1815" in ax.get_title() and "layer 2, head 2" in ax.get_title()
 
 
-def test_translation_explorer_moves_its_artists_for_every_control(model, data, pairs):
+def test_translation_explorer_moves_its_artists_for_every_control(model, number_words, number_pairs):
     from helpers.widgets import TranslationExplorer
     params, config = model
-    explorer = TranslationExplorer(params, config, data, number=341, layer=0, head=0)
+    explorer = TranslationExplorer(params, config, number_words, number=341, layer=0, head=0)
     ax = explorer.ax
     image = _gid(ax, "weights")
     children = list(ax.get_children())
@@ -129,7 +119,7 @@ def test_translation_explorer_moves_its_artists_for_every_control(model, data, p
                            (explorer.number_box, "12345"), (explorer.number_box, "341")):
         control.value = value
         layer, head = explorer.layer_buttons.value, explorer.head_buttons.value
-        view = plots.translation_view(params, config, explorer.number_box.value, pairs)
+        view = plots.translation_view(params, config, explorer.number_box.value, number_pairs)
         data_now = image.get_array()
         if view["message"]:
             assert data_now.mask.all()  # nothing to show: one blank cell
@@ -149,7 +139,7 @@ def test_translation_explorer_moves_its_artists_for_every_control(model, data, p
         assert explorer.image.value[:4] == b"\x89PNG"
 
 
-def test_translation_explorer_builds_without_arguments_and_rejects_bad_settings(model, data):
+def test_translation_explorer_builds_without_arguments_and_rejects_bad_settings(model, number_words):
     from helpers.widgets import TranslationExplorer
     explorer = TranslationExplorer()
     assert explorer.number_box.value == "341"
@@ -157,6 +147,6 @@ def test_translation_explorer_builds_without_arguments_and_rejects_bad_settings(
     assert [v for _, v in explorer.head_buttons.options] == [0, 1, 2, 3]
     params, config = model
     with pytest.raises(ValueError, match="config: expected the TranslatorConfig of the model"):
-        TranslationExplorer(params, {"h": 2}, data)
+        TranslationExplorer(params, {"h": 2}, number_words)
     with pytest.raises(ValueError, match=r"layer, head: expected 0 <= layer < 2 and 0 <= head < 2"):
-        TranslationExplorer(params, config, data, head=2)
+        TranslationExplorer(params, config, number_words, head=2)
