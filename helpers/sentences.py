@@ -48,7 +48,7 @@ from .translation_batch import BOS, EOS, PAD, SPECIALS, Batch, pad
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "EN_WORDS", "DE_WORDS", "EN_VOCAB", "DE_VOCAB", "TAGS", "SentencePairs",
            "load_sentences", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
            "decode_english", "decode_german", "make_batch", "tag_mask", "subset", "sentences_task", "accuracy_by",
-           "accuracy_interval", "verb_object_pairs", "attention_at", "verb_attention"]
+           "accuracy_interval", "verb_object_pairs", "next_words", "attention_at", "verb_attention"]
 
 # The grammar's words (data/make_sentences.py), grouped as in its tables. "teddy" is a name and the first half
 # of "teddy bear"; "house" is a noun and the first half of "house cat" and "house key".
@@ -319,6 +319,31 @@ def verb_object_pairs(english: str) -> set:
             pairs.add((verb, word))
         i += 1
     return pairs
+
+
+def next_words(english, word: str) -> tuple:
+    """Every place where the English ``word`` is followed by another word, sentence by sentence, left to right:
+    (sentence (k,) int, position (k,) int, follower (k,) str), one entry per occurrence. A ``word`` that ends its
+    sentence has no next word and is left out; a sentence with ``word`` twice gives two entries.
+
+    Example: english = ["anna sees the house because the dog sleeps", "the house key falls", "paul likes the
+    house"], word = "house" -> sentence [0, 1], position [3, 1], follower ["because", "key"]: the "house" of
+    sentence 2 is its last word.
+    Inputs: english: a list of English sentences (e.g. pairs.english); word: a word of :data:`EN_WORDS`
+    Returns: (sentence (k,) int, position (k,) int, follower (k,) str); k may be 0
+    """
+    english = check_strings("english", english, what="English sentences")
+    check_choice("word", word, EN_WORDS)
+    sentence, position, follower = [], [], []
+    for n, text in enumerate(english):
+        words = _words(text, f"english[{n}]", _EN_ID, "English")
+        for j in range(len(words) - 1):  # the last word has no follower
+            if words[j] == word:
+                sentence.append(n)
+                position.append(j)
+                follower.append(words[j + 1])
+    return (np.array(sentence, dtype=np.int64), np.array(position, dtype=np.int64),  # (k,), (k,)
+            np.array(follower, dtype=str))  # (k,)
 
 
 def attention_at(weights, rows, cols) -> np.ndarray:

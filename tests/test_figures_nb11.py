@@ -3,6 +3,7 @@ the palette) and show what they must, read from the data they are given: the ver
 own columns, trainings on one clock, accuracies with Wilson intervals and counts, heat maps with the moved verb's
 row marked, and grouped bars with their values."""
 import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
@@ -154,8 +155,9 @@ def test_attention_panels_mark_the_moved_verbs_row_and_cell(rng):
     fig, axes = plots.plot_attention_panels(panels, ncols=4, suptitle="cross-attention")
     assert audit(fig) == []
     assert fig.get_size_inches()[0] <= 12.0
+    viridis, scale = plt.get_cmap("viridis"), plt.Normalize(0.0, 1.0)
     for ax, p in zip(axes, panels):
-        np.testing.assert_array_equal(ax.images[0].get_array(), p["weights"])
+        np.testing.assert_allclose(ax.images[0].get_array(), viridis(scale(p["weights"])))  # the key's colours
         frame = next(a for a in ax.patches if a.get_gid() == "mark-row")
         cell = next(a for a in ax.patches if a.get_gid() == "mark-cell")
         assert frame.get_xy() == (-0.5, p["mark_row"] - 0.5) and frame.get_width() == 13
@@ -166,7 +168,14 @@ def test_attention_panels_mark_the_moved_verbs_row_and_cell(rng):
     assert _same_colour(first.get_yticklabels()[13].get_color(), PALETTE["vermillion"])
     assert _same_colour(last.get_xticklabels()[1].get_color(), PALETTE["vermillion"])
     assert [ax.get_title() for ax in axes][:2] == ["layer 1, head 1", "layer 1, head 2"]
-    assert sum(a.get_label() == "<colorbar>" for a in fig.axes) == 8  # one colour bar per map
+    keys = [a for a in fig.axes if a.get_label() == "<colorbar>"]
+    assert len(keys) == 1  # one colour bar for all eight maps, which share its scale
+    key = keys[0]._colorbar
+    assert key.cmap.name == "viridis" and (key.norm.vmin, key.norm.vmax) == (0.0, 1.0)
+    assert key.ax.get_ylabel() == "attention weight"
+    fig, axes = plots.plot_attention_panels(_panels(rng, 8, 13, 11), ncols=4)  # the notebook's 11-word sentence
+    assert audit(fig) == [] and fig.get_size_inches()[0] <= 12.0
+    assert {t.get_fontsize() for t in axes[0].get_yticklabels()} == {10.0}  # with one key, room for 10 pt words
 
 
 def test_attention_panels_of_different_sentences_keep_one_cell_size_and_print_the_marked_row(rng):
@@ -178,6 +187,7 @@ def test_attention_panels_of_different_sentences_keep_one_cell_size_and_print_th
                    mark_row=3, mark_col=4)]
     fig, axes = plots.plot_attention_panels(panels, values=True, ylabel="query: English word")
     assert audit(fig) == []
+    assert sum(a.get_label() == "<colorbar>" for a in fig.axes) == 1
     for ax, p in zip(axes, panels):
         printed = [t.get_text() for t in ax.texts]
         expected = [f"{v:.2f}".removeprefix("0") if v >= 0.005 else "" for v in p["weights"][p["mark_row"]]]
@@ -220,5 +230,9 @@ def test_head_bars_stack_panels_and_refuse_wrong_lengths():
               "teddy": {"compound": np.full(8, 0.3), "other": np.full(8, 0.1)}}
     fig, axes = plots.plot_head_bars(panels, plots.head_labels(2, 4), "weight")
     assert audit(fig) == [] and [ax.get_title() for ax in axes] == ["house", "teddy"]
+    for ax in axes:  # small weights: the axis ends a little above the largest (0.3), the same in every panel
+        assert 0.3 * 1.3 < ax.get_ylim()[1] <= 0.5
+    fig, axes = plots.plot_head_bars({"p": {"s": np.full(8, 0.9)}}, plots.head_labels(2, 4), "weight")
+    assert axes[0].get_ylim()[1] == pytest.approx(1.16)  # weights near 1: room for the printed values
     with pytest.raises(ValueError, match="expected \\(8,\\) values"):
         plots.plot_head_bars({"p": {"s": np.ones(3)}}, plots.head_labels(2, 4), "weight")

@@ -1,5 +1,6 @@
 """The analysis functions of helpers.sentences that notebook 11 uses: Wilson's interval for an accuracy, the
-(verb, object) combinations of a sentence (and the held-out split they define), and one attention weight per pair."""
+(verb, object) combinations of a sentence (and the held-out split they define), the places where a word is followed
+by another, and one attention weight per pair."""
 import numpy as np
 import pytest
 
@@ -69,6 +70,42 @@ def test_the_split_rule_of_data_readme(data):
 def test_verb_object_pairs_refuses_unknown_words():
     with pytest.raises(ValueError, match="unknown English word"):
         se.verb_object_pairs("the dog eats the pizza")
+
+
+# --------------------------------------------------------------------------- next_words
+
+def test_next_words_lists_every_follower_and_leaves_out_a_last_word():
+    english = ["anna sees the house because the dog sleeps", "the house key falls", "paul likes the house",
+               "the house cat sees the house key"]
+    sentence, position, follower = se.next_words(english, "house")
+    np.testing.assert_array_equal(sentence, [0, 1, 3, 3])  # sentence 2 ends with "house"; sentence 3 has two
+    np.testing.assert_array_equal(position, [3, 1, 1, 5])
+    assert follower.tolist() == ["because", "key", "cat", "key"]
+    for n, j, w in zip(sentence, position, follower):
+        words = english[n].split()
+        assert words[j] == "house" and words[j + 1] == w
+    empty = se.next_words(["paul runs"], "house")
+    assert all(len(a) == 0 for a in empty) and empty[0].dtype == np.int64
+
+
+def test_next_words_counts_agree_with_the_data(data):
+    english = data["train"].english
+    sentence, position, follower = se.next_words(english, "house")
+    occurrences = sum(e.split().count("house") for e in english)
+    at_end = sum(e.split()[-1] == "house" for e in english)
+    assert len(sentence) == occurrences - at_end > 0
+    assert {w for w in follower} >= {"cat", "key"}
+    batch = se.make_batch(data["train"], sentence)  # one row per occurrence, the same sentence twice if need be
+    assert batch.src.shape[0] == len(sentence)
+    np.testing.assert_array_equal(batch.src[np.arange(len(sentence)), position], se.EN_VOCAB.index("house"))
+
+
+@pytest.mark.parametrize("english, word, match", [
+    ("the house key falls", "house", "english"), (["the house key falls"], "pizza", "word"),
+    (["the house keys fall"], "house", "english\\[0\\]")])
+def test_next_words_refuses_bad_input(english, word, match):
+    with pytest.raises(ValueError, match=match):
+        se.next_words(english, word)
 
 
 # --------------------------------------------------------------------------- attention_at

@@ -121,15 +121,14 @@ MATCH = Exercise(
 # --------------------------------------------------------------------------- 11.2 the moved verb's score
 
 def verb_scores(weights, verb_tgt, verb_src):
-    """How much each head's moved-verb row attends to the English verb (section 6), one score per sentence and head:
+    """How much each head's moved-verb row attends to the English verb (section 6), one score per sentence and head.
 
-        score[n, j] = weights[n, j, verb_tgt[n], verb_src[n]]
-
-    Row t of a cross-attention map is the decoder position that *predicts* German word t (it reads the word before,
-    tgt_in[t], since tgt_in starts with <bos>), so the moved verb's row is verb_tgt[n], the verb's index among the
-    German words; its column is verb_src[n], the English verb's index.
+    The score of sentence n in head j is one weight of its map: in the row of the decoder position that predicts
+    the moved German verb, the column of the English verb. Which row predicts German word t? Section 2's batch
+    says: row t reads tgt_in[t], and tgt_in starts with <bos>; it predicts tgt_out[t].
     Inputs:  weights (n, h, T, S): one layer's teacher-forced cross-attention of n sentences (T German positions,
-             S English words); verb_tgt (n,) int; verb_src (n,) int
+             S English words); verb_tgt (n,) int: the moved verb's index among the German words (the data's
+             column); verb_src (n,) int: the English verb's index among the English words
     Returns: score (n, h)
     """
     n = weights.shape[0]
@@ -159,12 +158,11 @@ def _rows(weights, verb_tgt, verb_src, rows, cols):
 
 SCORES = Exercise(
     id="11.2", title="The moved verb's attention score", solution=verb_scores,
-    stub=make_stub(verb_scores, "pick, for every sentence n, its own row verb_tgt[n] and column verb_src[n], in "
-                                "every head: index the sentence axis with np.arange(n) alongside the two position "
-                                "arrays"),
+    stub=make_stub(verb_scores, "first work out the row (which German index, which row of the map) and the column "
+                                "for one sentence; then all sentences and heads at once, without a loop"),
     cases=_score_cases, outputs=("score",), axes={"score": ("n", "head")}, seed=112,
-    hint="weights[np.arange(n), :, verb_tgt, verb_src] keeps the head axis and pairs each sentence with its own "
-         "positions.",
+    hint="start with one sentence, weights[0] (h, T, S): which row, which column? For all sentences at once, each "
+         "must read its own row and column, not every sentence's: the sentence axis needs an index too.",
     mistakes=(
         Mistake("Your score swaps row and column: weights[n, j, verb_src[n], verb_tgt[n]]. Rows are the German "
                 "positions (queries), columns the English words (keys): the moved verb's row is verb_tgt[n], the "

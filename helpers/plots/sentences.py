@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import ScalarFormatter
 
@@ -210,7 +211,8 @@ def plot_by_move(moves, series: dict, counts, ylabel: str, title: str = "", inte
 
 def plot_attention_panels(panels, ncols: int | None = None, suptitle: str | None = None,
                           xlabel: str = "key: English word it reads", ylabel: str = "query", values: bool = False):
-    """Attention heat maps side by side, each with its own words and colour bar, one marked row and one marked cell.
+    """Attention heat maps side by side, each with its own words, one marked row and one marked cell, and one colour
+    bar for the whole figure (every map uses the same scale, 0 to 1).
 
     Inputs:  panels: a list of dicts {"title", "weights" (T, S) in [0, 1], "rows" (T labels), "cols" (S labels),
              "mark_row" (int or None), "mark_col" (int or None)}: the marked row gets a vermillion frame and
@@ -235,41 +237,42 @@ def plot_attention_panels(panels, ncols: int | None = None, suptitle: str | None
     same_rows = all(list(p["rows"]) == list(panels[0]["rows"]) for p in panels)
     same_cols = all(list(p["cols"]) == list(panels[0]["cols"]) for p in panels)
     label_width = 0.075 * max(len(str(r)) for p in panels for r in p["rows"]) + 0.3
-    bars = 0.75 * ncols  # inches of colour bars, one per panel
+    bar = 0.9  # inches: the one colour bar and its label
     columns = sum(len(p["cols"]) for p in panels) if nrows == 1 else ncols * S  # cells side by side
-    cell = min(0.3, (11.0 - bars - (1 if same_rows else ncols) * label_width) / columns)
+    gaps = 0.25 * (ncols - 1)  # inches between panels
+    cell = min(0.3, (11.0 - bar - gaps - (1 if same_rows else ncols) * label_width) / columns)
+    tick_size = 10 if cell >= 0.19 else 9  # points: 10 where a cell (0.19 in = 15 px) holds it
     col_height = 0.075 * max(len(str(c)) for p in panels for c in p["cols"]) + 0.3
-    width = columns * cell + (1 if same_rows else ncols) * label_width + bars + 0.5
+    col_height *= tick_size / 9
+    label_width *= tick_size / 9
+    width = columns * cell + (1 if same_rows else ncols) * label_width + bar + gaps + 0.5
     height = nrows * (T * cell + 0.35) + (1 if same_cols else nrows) * col_height + 0.6 + (0.35 if suptitle else 0)
-    ratios = [len(p["cols"]) + 2.5 for p in panels] if nrows == 1 else None  # + the colour bar's share
+    ratios = [len(p["cols"]) for p in panels] if nrows == 1 else None
     fig, grid = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, layout="constrained",
                              width_ratios=ratios)
+    fig.get_layout_engine().set(wspace=0.03)  # a gap between maps whose rows share their labels
     for ax in grid.ravel()[n:]:
         ax.set_visible(False)
     axes = []
-    norm = plt.Normalize(0.0, 1.0)
+    norm, cmap = plt.Normalize(0.0, 1.0), plt.get_cmap(_CMAP)  # one scale for every map, keyed by one colour bar
     for k, p in enumerate(panels):
         r, c = divmod(k, ncols)
         ax = grid[r, c]
         axes.append(ax)
         w = np.asarray(p["weights"], dtype=float)
         Tk, Sk = w.shape
-        image = ax.imshow(w, cmap=_CMAP, norm=norm, interpolation="nearest", aspect="equal")
+        ax.imshow(cmap(norm(w)), interpolation="nearest", aspect="equal")  # (T, S, 4): coloured by the one key
         ax.set_xlim(-0.5, (Sk if nrows == 1 else S) - 0.5)
         ax.set_ylim((Tk if nrows == 1 else T) - 0.5, -0.5)
         ax.grid(False)
         ax.tick_params(length=0)
-        ax.set_xticks(range(Sk), p["cols"], rotation=90, fontsize=9)
-        ax.set_yticks(range(Tk), p["rows"], fontsize=9)
+        ax.set_xticks(range(Sk), p["cols"], rotation=90, fontsize=tick_size)
+        ax.set_yticks(range(Tk), p["rows"], fontsize=tick_size)
         last_in_column = k + ncols >= n
         ax.tick_params(labelbottom=not same_cols or last_in_column, labelleft=not same_rows or c == 0)
         for side in ax.spines.values():
             side.set_visible(False)
         ax.set_title(p.get("title", ""), fontsize=10)
-        bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.02, shrink=0.9, ticks=[0, 0.5, 1])
-        bar.ax.tick_params(labelsize=9)
-        if c == ncols - 1 or k == n - 1:
-            bar.set_label("attention weight", fontsize=9)
         row, col = p.get("mark_row"), p.get("mark_col")
         if row is not None:
             ax.add_patch(Rectangle((-0.5, row - 0.5), Sk, 1.0, fill=False, edgecolor=_MARK, lw=2.2, zorder=3,
@@ -284,10 +287,14 @@ def plot_attention_panels(panels, ncols: int | None = None, suptitle: str | None
         if values and row is not None:
             for j, v in enumerate(w[row]):
                 ax.text(j, row, f"{v:.2f}".removeprefix("0") if v >= 0.005 else "", ha="center", va="center",
-                        fontsize=9, color=text_colour_on(plt.get_cmap(_CMAP)(norm(v))), zorder=5)
+                        fontsize=9, color=text_colour_on(cmap(norm(v))), zorder=5)
         if row is not None and col is not None:
             ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1.0, 1.0, fill=False, edgecolor="white", lw=1.6,
                                    zorder=4, gid="mark-cell"))
+    key = fig.colorbar(ScalarMappable(norm, cmap), ax=axes, fraction=0.6 / width, pad=0.02, shrink=0.8, aspect=25,
+                       ticks=[0, 0.25, 0.5, 0.75, 1])
+    key.ax.tick_params(labelsize=9)
+    key.set_label("attention weight", fontsize=10)
     fig.supxlabel(xlabel, fontsize=10)
     fig.supylabel(ylabel, fontsize=10)
     if suptitle:
@@ -309,12 +316,17 @@ def plot_head_bars(panels: dict, groups, ylabel: str, references: dict | None = 
     Inputs:  panels {panel title: {series label: (G,) values}}; groups: G group labels (e.g. head_labels(2, 4)
              + ["LSTM"]); ylabel; references {panel title: (value, label)}: a dotted line, e.g. uniform
              attention; title: the figure's title
+    The value axis ends a little above the largest value of all panels (at most 1.16, room for the printed
+    values and the legend), so that small weights are not squashed at the bottom.
     Returns: (fig, axes), one axes per panel, stacked
     """
     if not panels:
         raise ValueError("panels: expected at least one {title: {series: values}}")
     groups = list(groups)
     G = len(groups)
+    largest = max(float(np.max(np.asarray(v, dtype=float))) for series in panels.values() for v in series.values())
+    small = largest < 0.6  # the legend fits above the bars
+    top = min(1.16, 0.05 * np.ceil((largest * 1.45 + 0.03) / 0.05)) if small else 1.16
     fig, axes = plt.subplots(len(panels), 1, figsize=(min(0.95 * G + 2.2, 12.0), 3.4 * len(panels) + 0.4),
                              squeeze=False, layout="constrained")
     axes = axes[:, 0]
@@ -334,7 +346,7 @@ def plot_head_bars(panels: dict, groups, ylabel: str, references: dict | None = 
             ax.bar(x, values, width=width * 0.92, color=faces[k % 4], edgecolor=edges[k % 4],
                    hatch=hatches[k % 4], lw=1.2, label=label)
             for xi, v in zip(x, values):
-                ax.text(xi, v + 0.015, f"{v:.2f}".removeprefix("0"), ha="center", va="bottom", fontsize=9)
+                ax.text(xi, v + 0.013 * top, f"{v:.2f}".removeprefix("0"), ha="center", va="bottom", fontsize=9)
             handles.append(Patch(facecolor=faces[k % 4], edgecolor=edges[k % 4], hatch=hatches[k % 4], label=label))
         if references and panel in references:
             value, text = references[panel]
@@ -342,11 +354,11 @@ def plot_head_bars(panels: dict, groups, ylabel: str, references: dict | None = 
             handles.append(plt.Line2D([], [], color=PALETTE["grey"], ls=":", lw=1.5, label=text))
         ax.set_xticks(range(G), groups, fontsize=9)
         ax.set_xlim(-0.6, G - 0.4)
-        ax.set_ylim(0, 1.16)
+        ax.set_ylim(0, top)
         ax.set_ylabel(ylabel)
         ax.set_title(panel, fontsize=10)
         ax.grid(axis="x", visible=False)
-        if max(np.max(np.asarray(v, dtype=float)) for v in series.values()) < 0.6:  # room above the bars
+        if small:  # room above the bars
             ax.legend(handles=handles, loc="upper right", fontsize=9)
         else:
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.22), ncols=len(handles), fontsize=9)
