@@ -146,6 +146,9 @@ def lab_server(tmp: Path, notebooks):
                      ("JUPYTERLAB_WORKSPACES_DIR", "workspaces")]:
         env[var] = str(tmp / sub)
     env.pop("JUPYTER_PATH", None)
+    # the course's server settings, as `make lab` installs them (kernel messages sent without delay)
+    (tmp / "config").mkdir()
+    shutil.copy(ROOT / ".jupyter" / "jupyter_server_config.py", tmp / "config" / "jupyter_server_config.py")
     port, token = _free_port(), secrets.token_hex(24)
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
@@ -351,11 +354,13 @@ def move_and_time(page, box, moves: int = 5) -> Moves:
     try:
         if control == "slider":
             handle = sliders.first.locator(".noUi-handle")
-            at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-            key = "ArrowLeft" if at_max else "ArrowRight"
+            step = 1  # to the right, turning back at either end of a short slider
             handle.focus()
             for i in range(moves):
-                handle.press(key)
+                now, low, high = (float(handle.get_attribute(f"aria-value{a}")) for a in ("now", "min", "max"))
+                if now >= high or now <= low:
+                    step = -1 if now >= high else 1
+                handle.press("ArrowRight" if step > 0 else "ArrowLeft")
                 wait_for(i + 1)
         elif control == "toggle":
             for i in range(moves):

@@ -99,6 +99,8 @@ def test_notebook_runs_in_jupyterlab_and_its_explorers_move(name, page, lab, tmp
     if not run.finished:
         pytest.fail(f"Run All Cells did not run every cell of {name} (time limit {lab_.RUN_ALL_TIMEOUT:.0f} s); "
                     f"prompts {run.prompts}" + _context(page, lab, tmp_path), pytrace=False)
+    assert "TCP_NODELAY" in lab.log.read_text(errors="replace"), \
+        "the notebook's kernel connection is not the one of .jupyter/jupyter_server_config.py (messages delayed)"
     counts = [int(p[1:-2]) for p in run.prompts]
     assert counts == sorted(set(counts)), f"cells ran out of order or twice: {run.prompts}"
     boxes = lab_.explorers(page)

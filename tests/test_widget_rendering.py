@@ -60,3 +60,22 @@ def test_a_changed_background_text_is_redrawn():
         assert differing(pixels(bytes(explorer.image.value)), full_redraw(explorer.fig)) < 1e-3
     finally:
         plt.close(explorer.fig)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (7, 5, 3), (40, 33, 3)])
+def test_png_rgb_decodes_to_the_same_pixels(shape):
+    from helpers.widgets.explorer import png_rgb
+    rgb = np.random.default_rng(sum(shape)).integers(0, 256, size=shape, dtype=np.uint8)
+    png = png_rgb(rgb)
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "RGB" and decoded.size == (shape[1], shape[0])
+    np.testing.assert_array_equal(np.asarray(decoded), rgb)
+    Image.open(io.BytesIO(png)).verify()  # its chunks and their CRCs check out
+
+
+@pytest.mark.parametrize("bad, match", [(np.zeros((4, 4, 4), np.uint8), "\\(4, 4, 4\\)"),
+                                        (np.zeros((4, 4, 3)), "float64"), (np.zeros((0, 4, 3), np.uint8), "non-empty")])
+def test_png_rgb_refuses_what_is_not_an_rgb_image(bad, match):
+    from helpers.widgets.explorer import png_rgb
+    with pytest.raises(ValueError, match=match):
+        png_rgb(bad)
