@@ -94,8 +94,7 @@ def _first_eos(ids):
 
 MATCH = Exercise(
     id="11.1", title="Exact match", solution=exact_match,
-    stub=make_stub(exact_match, "a boolean (N, T) mask of the real positions from tgt_lengths, then: every real "
-                                "position equal (padding and what follows <eos> count as equal)"),
+    stub=make_stub(exact_match, "which positions of a row count? Work that out from tgt_lengths, then compare"),
     cases=_match_cases, outputs=("right",), axes={"right": ("n",)}, seed=111, exact=True,
     hint="compare only the positions t < tgt_lengths[n] (the words and the <eos>); np.all over the time axis.",
     mistakes=(
@@ -162,7 +161,8 @@ SCORES = Exercise(
                                 "for one sentence; then all sentences and heads at once, without a loop"),
     cases=_score_cases, outputs=("score",), axes={"score": ("n", "head")}, seed=112,
     hint="start with one sentence, weights[0] (h, T, S): which row, which column? For all sentences at once, each "
-         "must read its own row and column, not every sentence's: the sentence axis needs an index too.",
+         "must read its own row and column, not every sentence's: the sentence axis needs an index too. NumPy puts "
+         "the axis of index arrays that a slice separates first: on (A, B, C), x[rows, :, cols] is (m, B).",
     mistakes=(
         Mistake("Your score swaps row and column: weights[n, j, verb_src[n], verb_tgt[n]]. Rows are the German "
                 "positions (queries), columns the English words (keys): the moved verb's row is verb_tgt[n], the "
