@@ -8,17 +8,20 @@ browser delays that by up to 40 ms: every slider move after the first then took 
 did nothing (benchmarks/bench_browser.py's baseline: median 48 ms, 11 ms with this setting). The connection below
 is the server's own, with TCP_NODELAY set when a notebook connects, so each message leaves at once.
 """
-from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+try:
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+except ImportError:  # a jupyter_server without this class (before 2.0): keep its own connection, a little slower
+    ZMQChannelsWebsocketConnection = None
 
+if ZMQChannelsWebsocketConnection is not None:
 
-class NoDelayKernelConnection(ZMQChannelsWebsocketConnection):
-    """The server's kernel websocket connection, sending each message at once (TCP_NODELAY)."""
+    class NoDelayKernelConnection(ZMQChannelsWebsocketConnection):
+        """The server's kernel websocket connection, sending each message at once (TCP_NODELAY)."""
 
-    def connect(self):
-        self.websocket_handler.set_nodelay(True)
-        self.log.info("Kernel %s: websocket messages sent without delay (TCP_NODELAY).", self.kernel_id)
-        return super().connect()
+        def connect(self):
+            self.websocket_handler.set_nodelay(True)
+            self.log.info("Kernel %s: websocket messages sent without delay (TCP_NODELAY).", self.kernel_id)
+            return super().connect()
 
-
-c = get_config()  # noqa: F821 (defined by Jupyter when it loads this file)
-c.ServerApp.kernel_websocket_connection_class = NoDelayKernelConnection
+    c = get_config()  # noqa: F821 (defined by Jupyter when it loads this file)
+    c.ServerApp.kernel_websocket_connection_class = NoDelayKernelConnection
