@@ -63,8 +63,8 @@ from .attention import init_additive_attention, padding_mask
 from .optim import adam_init, adam_step, clip_grad_norm, global_norm, linear_decay
 from .seeding import check_rng
 from .seq2seq import SCORE_INIT_GAIN, attentional_output, attentional_output_backward
-from .shapes import (check_array, check_choice, check_finite, check_float_dtype, check_ids, check_instance,
-                     check_int, check_params, check_real, with_settings)
+from .shapes import (check_array, check_choice, check_finite, check_float_dtype, check_instance,
+                     check_int, check_params, check_real, check_token_batch, with_settings)
 from .transformer_training import TranslationTask, first_rows
 from .translation_batch import BOS, EOS, Batch, smoothed_cross_entropy
 
@@ -139,18 +139,8 @@ def _validate(params):
     return attention, dims
 
 
-def _check_tokens(name, ids, vocab, N=None, axes="(N, T)"):
-    ids = np.asarray(ids)
-    if ids.ndim != 2 or ids.dtype.kind not in "iu" or 0 in ids.shape:
-        raise ValueError(f"{name}: expected a non-empty integer array of token ids of shape {axes}, "
-                         f"got shape {ids.shape}, dtype {ids.dtype}")
-    if N is not None and ids.shape[0] != N:
-        raise ValueError(f"{name}: expected shape {axes} with N = {N} sequences (from src), got {ids.shape}")
-    return check_ids(name, ids, vocab)
-
-
 def _check_source(src, src_lengths, dims):
-    src = _check_tokens("src", src, dims["V_src"], axes="(N, S)")
+    src = check_token_batch("src", src, dims["V_src"], axes="(N, S)")
     N, S = src.shape
     if src_lengths is None:
         return src, np.full(N, S)
@@ -240,7 +230,7 @@ def rnn_translator_forward(params: dict, src, tgt_in, src_lengths=None):
     """
     attention, dims = _validate(params)
     src, lengths = _check_source(src, src_lengths, dims)
-    tgt_in = _check_tokens("tgt_in", tgt_in, dims["V_tgt"], src.shape[0])
+    tgt_in = check_token_batch("tgt_in", tgt_in, dims["V_tgt"], src.shape[0])
     h, y_last, c_last, enc_cache = _encode(_cell(params, "enc_"), params["E_src"][src.T], lengths)  # (S, N, H)
     s, dec_cache = lstm.forward(_cell(params, "dec_"), params["E_tgt"][tgt_in.T], y0=y_last, c0=c_last)  # (T, N, H)
     mask = padding_mask(lengths, src.shape[1])  # (N, 1, S): True = a real source token
@@ -320,7 +310,7 @@ def correct_translations(params: dict, batch: Batch, bos: int = BOS, eos: int = 
     """
     _, dims = _validate(params)
     check_instance("batch", batch, Batch, "a helpers.translation.Batch")
-    tgt_out = _check_tokens("batch.tgt_out", batch.tgt_out, dims["V_tgt"], len(np.asarray(batch.src)))
+    tgt_out = check_token_batch("batch.tgt_out", batch.tgt_out, dims["V_tgt"], len(np.asarray(batch.src)))
     T = tgt_out.shape[1]
     lengths = np.asarray(batch.tgt_lengths)
     if lengths.shape != (tgt_out.shape[0],) or lengths.dtype.kind not in "iu" or lengths.min() < 1 \

@@ -21,8 +21,8 @@ from typing import Mapping, MutableMapping, Sequence
 import numpy as np
 
 __all__ = ["check_array", "check_shape", "check_params", "format_spec", "check_int", "check_real",
-           "check_float_dtype", "with_settings", "FLOAT_DTYPES", "check_ids", "check_finite", "check_nonempty",
-           "check_instance", "check_mask", "check_strings", "check_choice"]
+           "check_float_dtype", "with_settings", "FLOAT_DTYPES", "check_ids", "check_token_batch", "check_finite",
+           "check_nonempty", "check_instance", "check_mask", "check_strings", "check_choice"]
 
 Spec = Sequence["int | str | None"]
 
@@ -151,6 +151,18 @@ def check_ids(name: str, ids, vocab: int | None = None, spec: Spec | None = None
     if vocab is not None and arr.size and (arr.min() < 0 or arr.max() >= vocab):
         raise ValueError(f"{name}: expected {what} in [0, {vocab}), got values from {arr.min()} to {arr.max()}")
     return arr
+
+
+def check_token_batch(name: str, ids, vocab: int, n: int | None = None, axes: str = "(N, T)") -> np.ndarray:
+    """A batch of padded token ids: a non-empty 2-D integer array, ``n`` rows when given (the sequences of the
+    source it goes with), every id in [0, vocab); else a ValueError naming it and the shape ``axes``."""
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or ids.dtype.kind not in "iu" or 0 in ids.shape:
+        raise ValueError(f"{name}: expected a non-empty integer array of token ids of shape {axes}, "
+                         f"got shape {ids.shape}, dtype {ids.dtype}")
+    if n is not None and ids.shape[0] != n:
+        raise ValueError(f"{name}: expected shape {axes} with N = {n} sequences (from src), got {ids.shape}")
+    return check_ids(name, ids, vocab)
 
 
 def check_finite(name: str, a) -> np.ndarray:

@@ -25,8 +25,8 @@ import numpy as np
 
 from .attention import causal_mask, padding_mask, positional_encoding
 from .seeding import check_rng
-from .shapes import (check_array, check_finite, check_ids, check_instance, check_int, check_nonempty,
-                     check_params)
+from .shapes import (check_array, check_finite, check_instance, check_int, check_nonempty, check_params,
+                     check_token_batch)
 from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, check_norm, decoder_layer_backward,
                                  decoder_layer_forward, encoder_layer_backward, encoder_layer_forward,
                                  init_decoder_layer, init_encoder_layer, init_layer_norm, layer_norm_backward,
@@ -128,16 +128,6 @@ def _check_model_params(params, norm, stacks=("enc", "dec")) -> dict:
     return counts
 
 
-def _check_ids(name, ids, vocab, n=None):
-    ids = np.asarray(ids)
-    if ids.ndim != 2 or ids.dtype.kind not in "iu" or 0 in ids.shape:
-        raise ValueError(f"{name}: expected a non-empty integer array of token ids of shape (N, T), "
-                         f"got shape {ids.shape}, dtype {ids.dtype}")
-    if n is not None and ids.shape[0] != n:
-        raise ValueError(f"{name}: expected shape (N, T) with N = {n} sequences (from src), got {ids.shape}")
-    return check_ids(name, ids, vocab)
-
-
 def _check_lengths(name, lengths, n, T):
     if lengths is None:
         return None
@@ -210,7 +200,7 @@ def encode(params: dict, src, h: int, src_lengths=None, norm: str = "post"):
     """
     n_layers = _check_model_params(params, norm, ("enc",))["enc"]
     check_int("h", h)
-    src = _check_ids("src", src, params["src_embed"].shape[0])
+    src = check_token_batch("src", src, params["src_embed"].shape[0])
     src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
     return _encode(params, src, h, src_lengths, norm, n_layers)
 
@@ -270,7 +260,7 @@ def decode(params: dict, memory, tgt_in, h: int, src_lengths=None, tgt_lengths=N
     check_nonempty("memory", memory, 0, "sequence (N >= 1)")
     check_nonempty("memory", memory, 1, "source position (T_src >= 1)")
     N, T_src = memory.shape[:2]
-    tgt_in = _check_ids("tgt_in", tgt_in, params["tgt_embed"].shape[0], N)
+    tgt_in = check_token_batch("tgt_in", tgt_in, params["tgt_embed"].shape[0], N)
     src_lengths = _check_lengths("src_lengths", src_lengths, N, T_src)
     tgt_lengths = _check_lengths("tgt_lengths", tgt_lengths, N, tgt_in.shape[1])
     return _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, n_layers)
@@ -335,8 +325,8 @@ def transformer_forward(params: dict, src, tgt_in, h: int, src_lengths=None, tgt
     """
     counts = _check_model_params(params, norm)
     check_int("h", h)
-    src = _check_ids("src", src, params["src_embed"].shape[0])
-    tgt_in = _check_ids("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
+    src = check_token_batch("src", src, params["src_embed"].shape[0])
+    tgt_in = check_token_batch("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
     src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
     tgt_lengths = _check_lengths("tgt_lengths", tgt_lengths, *tgt_in.shape)
     memory, enc = _encode(params, src, h, src_lengths, norm, counts["enc"])

@@ -130,3 +130,16 @@ def test_with_settings_replaces_fields_and_names_unknown_ones():
         with_settings(None, Settings, {"step": 3})
     with pytest.raises(ValueError, match="config: expected a Settings or None, got dict"):
         with_settings({"steps": 3}, Settings, {})
+
+
+@pytest.mark.parametrize("ids, n, match", [
+    ([1, 2], None, "non-empty integer array of token ids of shape \\(N, S\\)"),
+    (np.zeros((2, 0), int), None, "got shape \\(2, 0\\)"),
+    (np.zeros((2, 3)), None, "dtype float64"),
+    (np.zeros((2, 3), int), 3, "N = 3 sequences"),
+    (np.full((2, 3), 7), None, "in \\[0, 7\\)")])
+def test_check_token_batch_names_the_argument_and_the_shape(ids, n, match):
+    from helpers.shapes import check_token_batch
+    with pytest.raises(ValueError, match="src: .*" + match):
+        check_token_batch("src", ids, 7, n, axes="(N, S)")
+    assert check_token_batch("src", np.ones((2, 3), int), 7, 2).shape == (2, 3)
