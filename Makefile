@@ -1,6 +1,7 @@
 # Unrolled: two commands do all the set-up.
 #   make lab    create .venv if missing, install everything, open JupyterLab on the course
-#   make test   the same set-up, then the whole test suite (pytest for helpers + nbval for every notebook)
+#   make test   the same set-up, then the whole test suite (pytest for helpers, every notebook run once and
+#               compared with its stored outputs by nbval's rules: in the browser test, else under nbval)
 #   make test-slow   the robustness tests (the notebooks' claims on other seeds; CI runs them too)
 #   make test-browser   only the browser test (installs Playwright for it; needs the system's Chromium)
 
@@ -22,7 +23,7 @@ NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_
               --nbval-cell-timeout=300
 # one pytest worker per core (pytest-xdist); each test file (and each notebook) stays on one worker, so a
 # notebook's cells run in order in one kernel. `make test PARALLEL=` runs everything in one process.
-PARALLEL ?= -n auto --dist loadfile
+PARALLEL ?= -n auto --dist loadfile --no-loadscope-reorder
 
 .PHONY: lab test test-slow test-helpers test-notebooks test-browser execute-notebooks setup setup-browser clean
 
@@ -73,7 +74,7 @@ $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	@touch $(BROWSER_STAMP)
 
 test-browser: $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -rsP tests/test_browser.py
+	$(BIN)/python -m pytest $(PARALLEL) -rsP tests/test_browser.py tests/test_browser_translator.py
 
 # Re-execute every notebook top to bottom in a fresh kernel and store the outputs (before committing one)
 execute-notebooks: $(STAMP)

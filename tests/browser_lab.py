@@ -7,7 +7,8 @@
 * :func:`chromium` launches the system's Chromium (the Debian package ``chromium``) through Playwright for Python
   (pinned in ``requirements-browser.txt``). Playwright's own browser download is never used.
 * :func:`run_all` opens a notebook, runs Run > Run All Cells as a learner would, and reports the cells' prompts
-  and any error or stderr output; :func:`explorers` finds every explorer output in the page and
+  and any error or stderr output; :func:`save_notebook` saves the run (File > Save Notebook) so that its outputs can be compared
+  with the stored ones (tests/stored_outputs.py); :func:`explorers` finds every explorer output in the page and
   :func:`move_and_time` moves one of its controls and measures, in the page, the time from the key press (or click)
   to the new image (a MutationObserver on the image's ``src``).
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -38,6 +40,7 @@ PAGE_TIMEOUT = 30.0          # s until a notebook is open with an idle kernel
 RUN_ALL_TIMEOUT = 240.0      # s for Run All Cells of one notebook
 STOPPED_GRACE = 2.0          # s of an idle kernel with unrun cells after which Run All has stopped
 MOVE_TIMEOUT = 20.0          # s until an explorer's figure changes after a control moved
+SAVE_TIMEOUT = 20.0          # s until a saved notebook is on disk
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -45,8 +48,31 @@ STDERR_MIME = "application/vnd.jupyter.stderr"  # JupyterLab renders tracebacks 
 FIGURE = "img.widget-image"                     # an explorer shows its figure in an ipywidgets Image
 
 
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# the browser test files and the notebooks each one runs: notebook 11 (two trainings of about a minute) takes about
+# as long as all the others together, so the two halves run side by side on two pytest workers
+LONG = ["11_sentence_translator.ipynb"]
+BROWSER_FILES = {"test_browser.py": [n for n in NOTEBOOKS if n not in LONG], "test_browser_translator.py": LONG}
+
+
+NO_PLAYWRIGHT = ("Playwright for Python is not installed; run `make setup-browser` (it installs "
+                 "requirements-browser.txt) to run the browser test")
+
+
 class Unavailable(RuntimeError):
     """Chromium or Playwright is missing (the test skips, or fails when they are required)."""
+
+
+def unavailable_reason() -> str | None:
+    """Why the browser test cannot run here (no Chromium, no Playwright), or None when it can."""
+    try:
+        chromium_path()
+    except Unavailable as reason:
+        return str(reason)
+    import importlib.util
+    if importlib.util.find_spec("playwright") is None:
+        return NO_PLAYWRIGHT
+    return None
 
 
 def chromium_path() -> str:
@@ -68,8 +94,7 @@ def chromium():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise Unavailable("Playwright for Python is not installed; run `make setup-browser` (it installs "
-                          "requirements-browser.txt) to run the browser test") from None
+        raise Unavailable(NO_PLAYWRIGHT) from None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -246,11 +271,12 @@ def open_notebook(page, server: LabServer, name: str) -> None:
     else:
         page.get_by_role("menuitem", name="File", exact=True).click()
         page.get_by_role("menuitem", name="Close All Tabs").click()
-        discard = page.locator(".jp-Dialog").get_by_role("button", name="Discard")
-        try:  # "Save changes before closing?": the run in the page is not kept
-            discard.click(timeout=3000)
-        except PlaywrightError:
-            pass
+        # a notebook changed since it was saved asks "Save changes before closing?": the run in the page is not kept
+        page.wait_for_function("() => document.querySelector('.jp-Dialog') !== null "
+                               "|| document.querySelector('.jp-NotebookPanel') === null", timeout=PAGE_TIMEOUT * 1000)
+        dialog = page.locator(".jp-Dialog")
+        if dialog.count():
+            dialog.get_by_role("button", name="Discard").click()
         server.shutdown_kernels()
         page.get_by_role("menuitem", name="File", exact=True).click()
         page.get_by_role("menuitem", name="Open from Path…").click()
@@ -291,6 +317,25 @@ def run_all(page, server: LabServer, name: str) -> RunResult:
     errors = page.locator(f'.jp-OutputArea-output[data-mime-type="{STDERR_MIME}"]').all_text_contents()
     return RunResult(run_finished(state, n_code), state["prompts"] if state else [], errors,
                      time.monotonic() - start)
+
+
+def save_notebook(page, server: LabServer, name: str) -> Path:
+    """File > Save Notebook, as a learner would, and wait until the served copy on disk holds the run: every code
+    cell with an execution count. Returns the path of the saved copy."""
+    path = server.served / name
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Save Notebook(?! As)")).click()  # the name ends with Ctrl+S
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    while True:
+        try:
+            cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+            if cells and all(c.get("execution_count") is not None for c in cells):
+                return path
+        except (OSError, ValueError, KeyError):
+            pass  # not written yet, or being written
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} was not saved with its outputs within {SAVE_TIMEOUT:.0f} s")
+        page.wait_for_timeout(100)
 
 
 def explorers(page) -> list:

@@ -3,76 +3,40 @@ control of every explorer in it is moved and its figure must change.
 
 This is the end-to-end check of what nbval cannot see: that the notebooks run in JupyterLab as a learner opens
 them, that the widgets render in the page, and that each explorer's controls are wired to its figure. One
-JupyterLab server and one browser page serve all notebooks (tests/browser_lab.py); each notebook gets a fresh
-kernel, and the previous notebook's tab is closed and its kernel shut down before the next one opens.
+JupyterLab server and one browser page serve the notebooks of a test file (tests/browser_lab.py); each notebook gets
+a fresh kernel, and the previous notebook's tab is closed and its kernel shut down before the next one opens.
 
 The time from each key press (or click) to the explorer's new image is measured in the page and printed
 (``pytest -rP`` shows it); it is reported, not asserted (speed is measured by benchmarks, never by timed tests:
 ``benchmarks/bench_browser.py`` repeats the moves and prints median and worst per explorer).
+
+Every notebook runs once per ``make test``: the run in the page is saved (File > Save Notebook) and its outputs are
+compared with the stored ones by nbval's rules (tests/stored_outputs.py), so nbval does not run the notebooks again
+in kernels of its own (conftest.py leaves its items out when this test runs; ``make test-notebooks`` still runs
+them under nbval alone).
+
+The notebooks are shared between this file and tests/test_browser_translator.py (notebook 11, whose two trainings
+take as long as all the others together), so that the two pytest workers each run a part: one JupyterLab server and
+one browser per file.
 
 Environment variables: UNROLLED_CHROMIUM (the Chromium executable), UNROLLED_REQUIRE_BROWSER ("1": a missing
 Chromium or Playwright fails instead of skipping; CI sets it).
 """
 from __future__ import annotations
 
-import os
 import statistics
 from pathlib import Path
 
 import pytest
 
 import browser_lab as lab_
+import stored_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = lab_.BROWSER_FILES["test_browser.py"]
 # the explorers each notebook shows (a test fails if one is missing, or one more appears unannounced)
 EXPLORERS = {"00": 1, "03": 1, "04": 1, "06": 1, "07": 1, "08": 2, "09": 1, "10": 1}
 MOVES = 3
-
-
-def _unavailable(reason: str):
-    """Skip on a learner's machine; fail where the browser test is required (CI)."""
-    if os.environ.get("UNROLLED_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (UNROLLED_REQUIRE_BROWSER=1, so this is a failure, not a skip)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        with lab_.chromium() as chromium:
-            yield chromium
-    except lab_.Unavailable as reason:
-        _unavailable(str(reason))
-
-
-@pytest.fixture(scope="module")
-def lab(browser, tmp_path_factory):
-    with lab_.lab_server(tmp_path_factory.mktemp("browser"), NOTEBOOKS) as server:
-        schema = server.get("/lab/api/settings/@jupyterlab/apputils-extension:notification")["schema"]
-        defaults = {key: prop.get("default") for key, prop in schema["properties"].items()}
-        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
-        yield server
-
-
-@pytest.fixture(scope="module")
-def shared_page(browser, lab):
-    """One page for all notebooks: JupyterLab is loaded once, each notebook opened in it in turn."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda m: page.console_errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.console_errors.append(f"page error: {e}"))
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def page(shared_page, lab):
-    shared_page.console_errors.clear()
-    yield shared_page
 
 
 def _context(page, lab, tmp_path) -> str:
@@ -87,7 +51,18 @@ def _context(page, lab, tmp_path) -> str:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_jupyterlab_and_its_explorers_move(name, page, lab, tmp_path):
+def test_notebook_runs_in_jupyterlab_and_its_explorers_move(name, page, lab, tmp_path, pytestconfig):
+    check_notebook(name, page, lab, tmp_path, pytestconfig)
+
+
+def test_the_browser_files_share_every_notebook_once():
+    every = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(n for names in lab_.BROWSER_FILES.values() for n in names) == every
+    assert all((ROOT / "tests" / f).is_file() for f in lab_.BROWSER_FILES)
+
+
+def check_notebook(name, page, lab, tmp_path, config):
+    """Open, Run All, compare the saved run with the stored outputs (nbval's rules), move every explorer."""
     try:
         lab_.open_notebook(page, lab, name)
     except RuntimeError as exc:
@@ -103,6 +78,15 @@ def test_notebook_runs_in_jupyterlab_and_its_explorers_move(name, page, lab, tmp
         "the notebook's kernel connection is not the one of .jupyter/jupyter_server_config.py (messages delayed)"
     counts = [int(p[1:-2]) for p in run.prompts]
     assert counts == sorted(set(counts)), f"cells ran out of order or twice: {run.prompts}"
+    try:
+        saved = lab_.save_notebook(page, lab, name)
+    except RuntimeError as exc:
+        pytest.fail(str(exc) + _context(page, lab, tmp_path), pytrace=False)
+    problems = stored_outputs.differences(ROOT / "notebooks" / name, saved, config)
+    if problems:
+        pytest.fail(f"the outputs of {name} run in JupyterLab differ from the stored ones (nbval's rules; re-execute "
+                    f"the notebook if the change is intended):\n\n" + "\n\n".join(p[:3000] for p in problems),
+                    pytrace=False)
     boxes = lab_.explorers(page)
     assert len(boxes) == EXPLORERS.get(name[:2], 0), \
         f"{name}: expected {EXPLORERS.get(name[:2], 0)} explorers, found {len(boxes)} (update EXPLORERS if intended)"
