@@ -84,8 +84,6 @@ def main(argv=None) -> int:
             try:
                 lab_.open_notebook(page, lab, name)
                 run = lab_.run_all(page, lab, name)
-                if not run.finished and all(p == "[ ]:" for p in run.prompts):  # clicked before the page was ready
-                    run = lab_.run_all(page, lab, name)
                 if not run.finished or run.errors:
                     print(f"{name}: Run All did not finish cleanly (prompts {run.prompts}, errors {run.errors[:1]})",
                           file=sys.stderr)

@@ -246,6 +246,12 @@ JS_OBSERVE = """([box, selector]) => {
 }"""
 
 
+# the status bar's kernel item reads "Python 3 (ipykernel) | Idle" once the kernel is connected and idle (the
+# notebook's execution indicator may say idle before that, and a Run All then runs nothing)
+JS_KERNEL_IDLE = """() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+    .some(item => /\\| Idle$/.test(item.textContent.trim()))"""
+
+
 def run_finished(state, n_code: int) -> bool:
     return (state is not None and state["status"] == "idle" and len(state["prompts"]) == n_code
             and all(p[1:-2].isdigit() for p in state["prompts"]))
@@ -286,14 +292,24 @@ def open_notebook(page, server: LabServer, name: str) -> None:
     n_code = server.code_cells[name]
     try:
         page.wait_for_function(f"() => {{ const s = ({JS_RUN_STATE})(); return s !== null && s.status === 'idle' "
-                               f"&& s.prompts.length === {n_code}; }}", timeout=PAGE_TIMEOUT * 1000)
+                               f"&& s.prompts.length === {n_code} && ({JS_KERNEL_IDLE})(); }}",
+                               timeout=PAGE_TIMEOUT * 1000)
     except PlaywrightError as exc:
         raise RuntimeError(f"{name} did not open with an idle kernel within {PAGE_TIMEOUT:.0f} s "
                            f"({type(exc).__name__}); page state: {page.evaluate(JS_RUN_STATE)}") from None
 
 
 def run_all(page, server: LabServer, name: str) -> RunResult:
-    """Run > Run All Cells, as a learner would, and wait until every cell ran or the run stopped."""
+    """Run > Run All Cells, as a learner would, and wait until every cell ran or the run stopped.
+
+    A Run All that ran no cell at all (the page was not ready for it) is given once more, as a learner would."""
+    result = _run_all_once(page, server, name)
+    if not result.finished and result.prompts and all(p == "[ ]:" for p in result.prompts):
+        result = _run_all_once(page, server, name)
+    return result
+
+
+def _run_all_once(page, server: LabServer, name: str) -> RunResult:
     start = time.monotonic()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
