@@ -7,8 +7,8 @@ deselected) instead of executing each notebook a second time. Without the browse
 
 Ordering: the suite runs on several workers (pytest-xdist, one test file or notebook per work unit, in the order
 given here: the Makefile turns xdist's reordering by test count off), so the longest units go first, and the short
-ones fill in around them: the browser tests, then the notebooks that train models, then everything else in its
-usual order. Only the order changes; every test runs, every run.
+ones fill in around them: the browser tests, then the notebooks that train models (under nbval, when the browser
+test does not run them), then the slowest test files, then everything else in its usual order. Only the order changes; every test runs, every run.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ import browser_lab  # noqa: E402  (tests/browser_lab.py)
 # work units by their usual length on a 2-core machine, longest first (file name prefixes)
 LONGEST_FIRST = ("tests/test_browser_translator.py", "tests/test_browser.py", "notebooks/11_", "notebooks/10_",
                  "notebooks/08_", "notebooks/06_", "notebooks/09_", "notebooks/07_", "notebooks/03_",
-                 "notebooks/01_")
+                 "notebooks/01_", "tests/test_widget_rendering.py", "tests/test_exercise_grading.py",
+                 "tests/test_figures_nb10.py", "tests/test_benchmarks.py", "tests/test_transformer.py")
 
 
 def _rank(item) -> int:
