@@ -48,7 +48,8 @@ from .translation_batch import BOS, EOS, PAD, SPECIALS, Batch, pad
 __all__ = ["SPECIALS", "PAD", "BOS", "EOS", "EN_WORDS", "DE_WORDS", "EN_VOCAB", "DE_VOCAB", "TAGS", "SentencePairs",
            "load_sentences", "tokenize_english", "tokenize_german", "encode_english", "encode_german",
            "decode_english", "decode_german", "make_batch", "tag_mask", "subset", "sentences_task", "accuracy_by",
-           "accuracy_interval", "verb_object_pairs", "next_words", "attention_at", "verb_attention"]
+           "accuracy_interval", "verb_object_pairs", "next_words", "attention_at", "verb_attention",
+           "first_difference"]
 
 # The grammar's words (data/make_sentences.py), grouped as in its tables. "teddy" is a name and the first half
 # of "teddy bear"; "house" is a noun and the first half of "house cat" and "house key".
@@ -233,6 +234,16 @@ def _decode(ids, vocab):
         if i not in (PAD, BOS):
             words.append(vocab[i])
     return " ".join(words)
+
+
+def first_difference(predicted: str, expected: str) -> tuple:
+    """(position, word written, word expected) of the first word where two sentences differ, words split on spaces;
+    "<eos>" stands for the end of the shorter sentence. Equal sentences give (their length, "<eos>", "<eos>")."""
+    for name, value in (("predicted", predicted), ("expected", expected)):
+        check_instance(name, value, str, "a sentence (words separated by spaces)")
+    p, e = predicted.split(), expected.split()
+    k = next(k for k in range(max(len(p), len(e)) + 1) if k >= min(len(p), len(e)) or p[k] != e[k])
+    return k, (p[k] if k < len(p) else "<eos>"), (e[k] if k < len(e) else "<eos>")
 
 
 def make_batch(pairs: SentencePairs, index=None) -> Batch:

@@ -23,14 +23,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .attention import causal_mask, padding_mask, positional_encoding
+from .attention import attention_forward, causal_mask, padding_mask, positional_encoding
 from .seeding import check_rng
 from .shapes import (check_array, check_finite, check_instance, check_int, check_nonempty, check_params,
                      check_token_batch)
-from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, check_norm, decoder_layer_backward,
-                                 decoder_layer_forward, encoder_layer_backward, encoder_layer_forward,
-                                 init_decoder_layer, init_encoder_layer, init_layer_norm, layer_norm_backward,
-                                 layer_norm_forward, layer_specs, prefixed, sub_params, sum_outer)
+from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, _merge, _split, check_norm,
+                                 decoder_layer_backward, decoder_layer_forward, encoder_layer_backward,
+                                 encoder_layer_forward, ffn_forward, init_decoder_layer, init_encoder_layer,
+                                 init_layer_norm, layer_norm_backward, layer_norm_forward, layer_specs, prefixed,
+                                 sub_params, sum_outer)
 
 __all__ = ["ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS", "init_transformer", "transformer_forward",
            "transformer_backward", "encode", "encode_backward", "decode", "decode_backward", "greedy_decode",
@@ -352,7 +353,11 @@ def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | 
     Starts every target with ``bos`` and appends argmax(logits[:, -1]) max_len times (all sequences keep
     going; after a sequence has produced ``eos`` it is padded with more ``eos``).
     Returns: tokens (N, max_len) int, without the leading bos.
-    The decoder reruns on the whole prefix at every step (no key/value cache): simple, O(max_len^2).
+    Each step computes the decoder for the new position only: every decoder layer keeps the self-attention keys and
+    values of the positions before it (a key/value cache), and the cross-attention keys and values of the memory are
+    computed once. Because of the causal mask the earlier positions never change, so this gives what running
+    :func:`decode` on the whole prefix gives for its last row (tests/test_transformer.py checks the tokens against
+    that), with max_len positions of work instead of about max_len^2 / 2.
     """
     check_int("max_len", max_len)
     memory, _ = encode(params, src, h, src_lengths, norm)  # (N, T_src, d_model)
@@ -363,14 +368,70 @@ def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | 
             continue  # no end token
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < vocab:
             raise ValueError(f"{name}: expected a token id in [0, {vocab}), got {value!r}")
-    tokens = np.full((N, 1), bos, dtype=np.int64)  # (N, 1)
+    n_layers = _check_model_params(params, norm, ("dec",))["dec"]
+    step = _DecoderSteps(params, memory, h, src_lengths, norm, n_layers)
+    tokens = np.full((N, max_len + 1), bos, dtype=np.int64)  # (N, max_len + 1): bos, then the chosen tokens
     done = np.zeros(N, dtype=bool)
-    for _ in range(max_len):
-        logits, _ = decode(params, memory, tokens, h, src_lengths, None, norm)  # (N, t, V_tgt)
-        check_finite("params (the logits they give, from which no token can be picked)", logits[:, -1])
-        nxt = logits[:, -1].argmax(axis=-1)  # (N,)
+    for t in range(max_len):
+        logits = step(tokens[:, t], t)  # (N, V_tgt): the next token's scores, after tokens[:, :t + 1]
+        check_finite("params (the logits they give, from which no token can be picked)", logits)
+        nxt = logits.argmax(axis=-1)  # (N,)
         if eos is not None:
             nxt = np.where(done, eos, nxt)
             done |= nxt == eos
-        tokens = np.concatenate([tokens, nxt[:, None]], axis=1)  # (N, t + 1)
+        tokens[:, t + 1] = nxt
     return tokens[:, 1:]
+
+
+def _project(p, x, name):
+    return x @ p[f"W_{name}"] + p[f"b_{name}"]  # (N, T, d_model)
+
+
+class _DecoderSteps:
+    """The decoder one position at a time, with a key/value cache (see :func:`greedy_decode`). Calling it with the
+    tokens at position t (N,) returns the logits (N, V_tgt) that predict position t + 1."""
+
+    def __init__(self, params, memory, h, src_lengths, norm, n_layers):
+        self.params, self.h, self.norm = params, h, norm
+        N, T_src, self.d_model = memory.shape
+        self.layers = [sub_params(params, f"dec.{l}") for l in range(n_layers)]
+        # the source padding as multi-head attention shapes it, (N, 1, 1, T_src), or None
+        self.memory_mask = None if src_lengths is None else padding_mask(src_lengths, T_src)[:, None]
+        self.cross = []  # per layer: the memory's keys and values (N, h, T_src, d_k), computed once
+        for p in self.layers:
+            c = sub_params(p, "cross_attn")
+            self.cross.append((_split(_project(c, memory, "k"), h), _split(_project(c, memory, "v"), h)))
+        self.keys = [[] for _ in self.layers]    # per layer: the self-attention keys of every position so far
+        self.values = [[] for _ in self.layers]  # and values, (N, h, 1, d_k) each
+
+    def __call__(self, ids, t):
+        table = self.params["tgt_embed"]
+        scale = math.sqrt(self.d_model)  # as _embed: sqrt(d_model) E[ids] + PE[t]
+        x = table[ids[:, None]] * scale + positional_encoding(t + 1, self.d_model).astype(table.dtype)[t]
+        for l, p in enumerate(self.layers):
+            for sublayer, ln in ((self._self_attention, "ln1"), (self._cross_attention, "ln2"), (self._ffn, "ln3")):
+                ln_params = sub_params(p, ln)
+                if self.norm == "post":  # as _residual_forward
+                    x = layer_norm_forward(ln_params, x + sublayer(p, l, x))[0]
+                else:
+                    x = x + sublayer(p, l, layer_norm_forward(ln_params, x)[0])
+        if self.norm == "pre":
+            x = layer_norm_forward(sub_params(self.params, "dec.ln"), x)[0]
+        return (x @ self.params["out.W"] + self.params["out.b"])[:, -1]  # (N, V_tgt)
+
+    def _self_attention(self, p, l, z):  # z (N, 1, d_model): the new position, which sees itself and the ones before
+        a = sub_params(p, "self_attn")
+        self.keys[l].append(_split(_project(a, z, "k"), self.h))
+        self.values[l].append(_split(_project(a, z, "v"), self.h))
+        K, V = np.concatenate(self.keys[l], axis=2), np.concatenate(self.values[l], axis=2)  # (N, h, t + 1, d_k)
+        heads, _ = attention_forward({}, _split(_project(a, z, "q"), self.h), K, V)  # (N, h, 1, d_k)
+        return _project(a, _merge(heads), "o")
+
+    def _cross_attention(self, p, l, z):
+        a = sub_params(p, "cross_attn")
+        K, V = self.cross[l]
+        heads, _ = attention_forward({}, _split(_project(a, z, "q"), self.h), K, V, self.memory_mask)
+        return _project(a, _merge(heads), "o")
+
+    def _ffn(self, p, l, z):
+        return ffn_forward(sub_params(p, "ffn"), z)[0]

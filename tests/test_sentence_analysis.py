@@ -1,6 +1,6 @@
 """The analysis functions of helpers.sentences that notebook 11 uses: Wilson's interval for an accuracy, the
 (verb, object) combinations of a sentence (and the held-out split they define), the places where a word is followed
-by another, and one attention weight per pair."""
+by another, one attention weight per pair, and the first word where a translation goes wrong."""
 import numpy as np
 import pytest
 
@@ -136,3 +136,20 @@ def test_attention_at_is_verb_attention_at_the_verbs(data, rng):
 def test_attention_at_refuses_bad_input(weights, rows, cols, match):
     with pytest.raises(ValueError, match=match):
         se.attention_at(weights, np.array(rows), np.array(cols))
+
+
+@pytest.mark.parametrize("predicted, expected, first", [
+    ("ich sehe den Hund", "ich sehe den Hund", (4, "<eos>", "<eos>")),
+    ("ich sehe das Haus", "ich sehe den Hund", (2, "das", "den")),
+    ("ich sehe", "ich sehe den Hund", (2, "<eos>", "den")),
+    ("ich sehe den Hund heute", "ich sehe den Hund", (4, "heute", "<eos>")),
+    ("", "ich", (0, "<eos>", "ich")),
+    ("Hund ich sehe", "ich sehe Hund", (0, "Hund", "ich")),
+])
+def test_first_difference_finds_the_first_word_that_differs(predicted, expected, first):
+    assert se.first_difference(predicted, expected) == first
+
+
+def test_first_difference_refuses_token_ids():
+    with pytest.raises(ValueError, match="predicted"):
+        se.first_difference([4, 5, 6], "ich sehe")

@@ -227,6 +227,33 @@ def test_greedy_decode_agrees_with_teacher_forcing_on_its_own_output(rng):
     assert np.all(with_eos[0, 1:] == out[0, 1])  # after eos: only eos
 
 
+def _greedy_by_rerunning(params, src, bos, max_len, eos, src_lengths, norm):
+    """The definition greedy_decode's key/value cache must match: decode on the whole prefix, keep the last row."""
+    memory, _ = tf.encode(params, src, H_HEADS, src_lengths, norm)
+    tokens, done = np.full((len(src), 1), bos), np.zeros(len(src), dtype=bool)
+    for _ in range(max_len):
+        logits, _ = tf.decode(params, memory, tokens, H_HEADS, src_lengths, None, norm)  # (N, t, V_tgt)
+        nxt = np.where(done, eos, logits[:, -1].argmax(axis=-1))
+        done |= nxt == eos
+        tokens = np.concatenate([tokens, nxt[:, None]], axis=1)
+    return tokens[:, 1:]
+
+
+@pytest.mark.parametrize("norm", ["post", "pre"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_greedy_decode_gives_the_tokens_of_rerunning_the_decoder_on_the_whole_prefix(rng, norm, dtype):
+    params = with_random_biases(tf.init_transformer(V_SRC, 9, 16, H_HEADS, 32, 2, rng, norm=norm), rng)
+    params["out.W"] = params["out.W"] * 3  # sharper logits: the chosen token follows the decoder's state
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    src = rng.integers(0, V_SRC, size=(4, T_SRC))
+    lengths = np.array([T_SRC, 2, 4, 1])  # padded sources
+    for eos in (None, 1):
+        expected = _greedy_by_rerunning(params, src, 0, 9, -1 if eos is None else eos, lengths, norm)
+        got = tf.greedy_decode(params, src, H_HEADS, bos=0, max_len=9, eos=eos, src_lengths=lengths, norm=norm)
+        np.testing.assert_array_equal(got, expected)
+        assert any(len(set(row)) > 1 for row in got.tolist())  # the decoder's state changes the tokens
+
+
 def test_transformer_bad_input_is_named(rng):
     params = small_model(rng, "post", n_layers=1)
     src, tgt_in = model_inputs(rng)
