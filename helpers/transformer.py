@@ -355,9 +355,9 @@ def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | 
     Returns: tokens (N, max_len) int, without the leading bos.
     Each step computes the decoder for the new position only: every decoder layer keeps the self-attention keys and
     values of the positions before it (a key/value cache), and the cross-attention keys and values of the memory are
-    computed once. Because of the causal mask the earlier positions never change, so this gives what running
-    :func:`decode` on the whole prefix gives for its last row (tests/test_transformer.py checks the tokens against
-    that), with max_len positions of work instead of about max_len^2 / 2.
+    computed once. Because of the causal mask the earlier positions never change, so this is the same computation
+    as running :func:`decode` on the whole prefix and reading its last row (tests/test_transformer.py checks that the
+    tokens agree), with max_len positions of work instead of about max_len^2 / 2.
     """
     check_int("max_len", max_len)
     memory, _ = encode(params, src, h, src_lengths, norm)  # (N, T_src, d_model)
