@@ -8,7 +8,8 @@ deselected) instead of executing each notebook a second time. Without the browse
 Ordering: the suite runs on several workers (pytest-xdist, one test file or notebook per work unit, in the order
 given here: the Makefile turns xdist's reordering by test count off), so the longest units go first, and the short
 ones fill in around them: the browser tests, then the notebooks that train models (under nbval, when the browser
-test does not run them), then the slowest test files, then everything else in its usual order. Only the order changes; every test runs, every run.
+test does not run them), then the slowest test files, then everything else in its usual order. Only the order
+changes; every test runs, every run.
 """
 from __future__ import annotations
 
@@ -49,5 +50,6 @@ def pytest_collection_modifyitems(session, config, items):
     twice = [item for item in items if item.path.suffix == ".ipynb" and item.path.name in in_browser]
     if twice:
         config.hook.pytest_deselected(items=twice)
-        items[:] = [item for item in items if not (item.path.suffix == ".ipynb" and item.path.name in in_browser)]
+        left_out = set(twice)
+        items[:] = [item for item in items if item not in left_out]
     items.sort(key=_rank)  # a stable sort: within a file (and a notebook), the order stays as collected

@@ -369,7 +369,7 @@ def greedy_decode(params: dict, src, h: int, bos: int, max_len: int, eos: int | 
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < vocab:
             raise ValueError(f"{name}: expected a token id in [0, {vocab}), got {value!r}")
     n_layers = _check_model_params(params, norm, ("dec",))["dec"]
-    step = _DecoderSteps(params, memory, h, src_lengths, norm, n_layers)
+    step = _DecoderSteps(params, memory, h, src_lengths, norm, n_layers, max_len)
     tokens = np.full((N, max_len + 1), bos, dtype=np.int64)  # (N, max_len + 1): bos, then the chosen tokens
     done = np.zeros(N, dtype=bool)
     for t in range(max_len):
@@ -391,9 +391,11 @@ class _DecoderSteps:
     """The decoder one position at a time, with a key/value cache (see :func:`greedy_decode`). Calling it with the
     tokens at position t (N,) returns the logits (N, V_tgt) that predict position t + 1."""
 
-    def __init__(self, params, memory, h, src_lengths, norm, n_layers):
+    def __init__(self, params, memory, h, src_lengths, norm, n_layers, max_len):
         self.params, self.h, self.norm = params, h, norm
         N, T_src, self.d_model = memory.shape
+        self.scale = math.sqrt(self.d_model)  # as _embed: sqrt(d_model) E[ids] + PE[t]
+        self.pe = positional_encoding(max_len, self.d_model).astype(params["tgt_embed"].dtype)  # (max_len, d_model)
         self.layers = [sub_params(params, f"dec.{l}") for l in range(n_layers)]
         # the source padding as multi-head attention shapes it, (N, 1, 1, T_src), or None
         self.memory_mask = None if src_lengths is None else padding_mask(src_lengths, T_src)[:, None]
@@ -405,9 +407,7 @@ class _DecoderSteps:
         self.values = [[] for _ in self.layers]  # and values, (N, h, 1, d_k) each
 
     def __call__(self, ids, t):
-        table = self.params["tgt_embed"]
-        scale = math.sqrt(self.d_model)  # as _embed: sqrt(d_model) E[ids] + PE[t]
-        x = table[ids[:, None]] * scale + positional_encoding(t + 1, self.d_model).astype(table.dtype)[t]
+        x = self.params["tgt_embed"][ids[:, None]] * self.scale + self.pe[t]  # (N, 1, d_model)
         for l, p in enumerate(self.layers):
             for sublayer, ln in ((self._self_attention, "ln1"), (self._cross_attention, "ln2"), (self._ffn, "ln3")):
                 ln_params = sub_params(p, ln)

@@ -7,10 +7,10 @@
 * :func:`chromium` launches the system's Chromium (the Debian package ``chromium``) through Playwright for Python
   (pinned in ``requirements-browser.txt``). Playwright's own browser download is never used.
 * :func:`run_all` opens a notebook, runs Run > Run All Cells as a learner would, and reports the cells' prompts
-  and any error or stderr output; :func:`save_notebook` saves the run (File > Save Notebook) so that its outputs can be compared
-  with the stored ones (tests/stored_outputs.py); :func:`explorers` finds every explorer output in the page and
-  :func:`move_and_time` moves one of its controls and measures, in the page, the time from the key press (or click)
-  to the new image (a MutationObserver on the image's ``src``).
+  and any error or stderr output; :func:`save_notebook` saves the run (File > Save Notebook) so that its outputs
+  can be compared with the stored ones (tests/stored_outputs.py); :func:`explorers` finds every explorer output in
+  the page and :func:`move_and_time` moves one of its controls and measures, in the page, the time from the key
+  press (or click) to the new image (a MutationObserver on the image's ``src``).
 
 Environment variables:
   UNROLLED_CHROMIUM          path of the Chromium executable (default: /usr/bin/chromium, else ``chromium`` on PATH)

@@ -5,11 +5,15 @@ original.
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import browser_lab
 import stored_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,9 +147,7 @@ def test_markers_a_run_all_cannot_honour_are_reported(tmp_path, pytestconfig):
 
 
 def _collected(extra_env) -> list:
-    import os
-    import subprocess
-    import sys
+    """The test ids `pytest --collect-only` lists for the notebooks and the browser tests, with extra_env set."""
     env = {**os.environ, **extra_env}
     args = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "notebooks",
             "tests/test_browser.py", "tests/test_browser_translator.py", "--nbval", "--nbval-current-env",
@@ -162,7 +164,6 @@ def test_nbval_runs_the_notebooks_itself_when_the_browser_test_cannot():
 
 
 def test_nbval_leaves_a_notebook_to_the_browser_test_when_it_runs():
-    import browser_lab
     if browser_lab.unavailable_reason() is not None:
         pytest.skip(browser_lab.unavailable_reason())
     items = _collected({})
