@@ -116,6 +116,11 @@ def attention_forward(params: dict, q, k, v, mask=None):
         got = f"keys {sorted(params)}" if isinstance(params, dict) else type(params).__name__
         raise ValueError(f"params: scaled dot-product attention has no parameters; expected {{}} or None, got {got}")
     q, k, v, mask = _validate(q, k, v, mask)
+    return _attention_forward(q, k, v, mask)
+
+
+def _attention_forward(q, k, v, mask):
+    """:func:`attention_forward` on checked arguments (the layers that call it have checked theirs)."""
     scale = 1.0 / math.sqrt(q.shape[-1])  # a Python float: keeps float32 inputs float32
     scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (..., Tq, Tk)
     weights = _masked_softmax(scores, mask)  # (..., Tq, Tk); fully masked rows: all 0, not NaN
@@ -131,6 +136,11 @@ def attention_backward(dout, cache: AttentionCache):
     dout = check_array("dout", dout)
     if dout.shape != expected:
         raise ValueError(f"dout: expected shape {expected} (..., Tq, d_v), got {dout.shape}")
+    return _attention_backward(dout, cache)
+
+
+def _attention_backward(dout, cache):
+    """:func:`attention_backward` on checked arguments."""
     P = cache.weights
     dv = np.swapaxes(P, -1, -2) @ dout  # (..., Tk, d_v)
     dP = dout @ np.swapaxes(cache.v, -1, -2)  # (..., Tq, Tk)
@@ -239,11 +249,24 @@ def _validate_additive(params, s, h, v, mask):
     return s, h, v, check_mask("mask", mask, target, "(N, Tq, Tk)")
 
 
+def _row_max(scores):
+    """scores.max(axis=-1, keepdims=True), the same numbers. With many short rows (a batch of attention maps) it is
+    computed one column at a time: NumPy's max over a short last axis pays a fixed cost per row, and a maximum is
+    exact in any order."""
+    rows, Tk = scores.size // max(scores.shape[-1], 1), scores.shape[-1]
+    if Tk == 0 or Tk > 32 or rows < 256:
+        return scores.max(axis=-1, keepdims=True)
+    out = scores[..., 0].copy()
+    for j in range(1, Tk):
+        np.maximum(out, scores[..., j], out=out)
+    return out[..., None]
+
+
 def _masked_softmax(scores, mask):
     """softmax along the last axis; masked entries get 0, a fully masked row all 0 (not NaN)."""
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
-    row_max = scores.max(axis=-1, keepdims=True)  # (..., Tq, 1); -inf for a fully masked row
+    row_max = _row_max(scores)  # (..., Tq, 1); -inf for a fully masked row
     row_max = np.where(np.isfinite(row_max), row_max, 0.0)
     e = np.exp(scores - row_max)  # exp(-inf) = 0 for masked entries
     total = e.sum(axis=-1, keepdims=True)  # (..., Tq, 1)

@@ -236,19 +236,46 @@ def forward(params: dict, x, y0=None, c0=None):
     y0 = np.zeros((N, H), dtype) if y0 is None else check_array("y0", y0, ("N", "H"), dims)
     c0 = np.zeros((N, H), dtype) if c0 is None else check_array("c0", c0, ("N", "H"), dims)
     dtype = np.result_type(dtype, y0, c0)
+    return _forward_prepared(_prepare(params, peep, H, D, dtype), x, y0, c0)
+
+
+class _Prepared(NamedTuple):
+    """What every forward pass derives from the params before its first step (one dtype): the fused weights and
+    their scaled, transposed copies. Made once, it serves several runs (the packed encoder's segments)."""
+
+    W_all: np.ndarray   # (4H, D)
+    R_all: np.ndarray   # (4H, H)
+    peepholes: tuple    # (p_i, p_f, p_o), zeros without peepholes
+    peep: bool
+    W4T: np.ndarray     # (4, D, H): -2 W_z^T, -W_i^T, -W_f^T, -W_o^T
+    R4T: np.ndarray     # (4, H, H): the same for R_k^T
+    b4: np.ndarray      # (4, 1, H): the biases, scaled the same way
+    dtype: np.dtype
+
+
+def _prepare(params, peep, H, D, dtype) -> _Prepared:
     W_all, R_all, b_all = _fused(params, dtype)
-    p_i, p_f, p_o = _peep(params, peep, H, dtype)
-    # G holds the pre-activations of all four gates for all T steps, gate-major (4, T, N, H) so that each
-    # gate's values are contiguous. They are stored scaled by -2 (z) and -1 (i, f, o): then one exp call
-    # per step serves all four nonlinearities, sigma(a) = 1 / (1 + exp(-a)) and
+    # G (in _forward_prepared) holds the pre-activations of all four gates for all T steps, gate-major
+    # (4, T, N, H) so that each gate's values are contiguous. They are stored scaled by -2 (z) and -1 (i, f, o):
+    # then one exp call per step serves all four nonlinearities, sigma(a) = 1 / (1 + exp(-a)) and
     # tanh(a) = 2 sigma(2a) - 1, and exp is much cheaper than tanh. The scale is folded into copies of
     # the weights. Each step adds its recurrent part and applies the nonlinearities in place, so that G
     # ends up holding z, i, f, o.
     scale = np.array([-2, -1, -1, -1], dtype).reshape(4, 1, 1)
     W4T = W_all.reshape(4, H, D).transpose(0, 2, 1) * scale  # (4, D, H): -2 W_z^T, -W_i^T, -W_f^T, -W_o^T
     R4T = R_all.reshape(4, H, H).transpose(0, 2, 1) * scale  # (4, H, H): the same for R_k^T
-    G = np.matmul(x.reshape(T * N, D).astype(dtype, copy=False), W4T)  # (4, T*N, H)
-    G += b_all.reshape(4, 1, H) * scale
+    return _Prepared(W_all, R_all, _peep(params, peep, H, dtype), peep, W4T, R4T, b_all.reshape(4, 1, H) * scale,
+                     np.dtype(dtype))
+
+
+def _forward_prepared(prep: _Prepared, x, y0, c0):
+    """:func:`forward` on checked arguments: x (T, N, D), y0 and c0 (N, H), weights prepared by _prepare."""
+    T, N, D = x.shape
+    H = prep.R4T.shape[1]
+    dtype, peep, R4T = prep.dtype, prep.peep, prep.R4T
+    p_i, p_f, p_o = prep.peepholes
+    G = np.matmul(x.reshape(T * N, D).astype(dtype, copy=False), prep.W4T)  # (4, T*N, H)
+    G += prep.b4
     G = G.reshape(4, T, N, H)
     z, i, f, o = G  # (T, N, H) each, once the loop is done
     n_i, n_f, n_o = -p_i, -p_f, -p_o
@@ -282,7 +309,7 @@ def forward(params: dict, x, y0=None, c0=None):
             np.tanh(c[t], out=tanh_c[t])
             np.multiply(tanh_c[t], o[t], out=y[t])
             y_prev, c_prev = y[t], c[t]
-    cache = LSTMCache(x, y0, c0, z, i, f, o, c, tanh_c, y, W_all, R_all, (p_i, p_f, p_o), peep)
+    cache = LSTMCache(x, y0, c0, z, i, f, o, c, tanh_c, y, prep.W_all, prep.R_all, prep.peepholes, peep)
     return y, cache
 
 

@@ -175,10 +175,13 @@ def _encode(cell, x, lengths):
     H = cell["R_z"].shape[0]
     h = np.zeros((S, N, H), x.dtype)  # (S, N, H)
     y_last, c_last = np.zeros((2, N, H), x.dtype)  # (N, H) each: the state at the end of the last segment
+    # the fused weights, made once for every segment (what lstm.forward would make for each of them)
+    prepared = lstm._prepare(cell, False, H, D, np.result_type(x, *cell.values()))
     starts, rows, caches, start = [], [], [], 0
     for end in np.unique(lengths).tolist():  # the distinct lengths, ascending
         active = np.flatnonzero(lengths >= end)  # (n_k,)
-        y, seg = lstm.forward(cell, x[start:end, active], y0=y_last[active], c0=c_last[active])  # (end-start, n_k, H)
+        y, seg = lstm._forward_prepared(prepared, x[start:end, active], y_last[active],
+                                        c_last[active])  # (end - start, n_k, H)
         h[start:end, active] = y
         y_last[active], c_last[active] = y[-1], seg.c[-1]
         starts.append(start)
@@ -199,7 +202,11 @@ def _encode_backward(dh, dy_last, dc_last, cache: EncoderCache):
         dy = dh[start:end, active]  # (end-start, n_k, H), a copy
         dy[-1] += dy_last[active]
         dx[start:end, active], dy_last[active], dc_last[active], g = lstm.backward(dy, seg, dc_last=dc_last[active])
-        grads = g if grads is None else {k: grads[k] + g[k] for k in grads}
+        if grads is None:
+            grads = g
+        else:
+            for k in grads:
+                grads[k] += g[k]  # arrays of this function's own, added in the same order as grads[k] + g[k]
     return dx, grads
 
 
@@ -289,8 +296,10 @@ def greedy_translate(params: dict, src, src_lengths, bos: int = BOS, eos: int = 
     ids = np.full((N, max_len), eos, dtype=np.int64)  # (N, max_len)
     weights = np.zeros((N, max_len, S), dtype)  # (N, max_len, S)
     token, done = np.full(N, bos), np.zeros(N, dtype=bool)  # (N,) each
+    H, D = dec["R_z"].shape[0], dec["W_z"].shape[1]
+    dec_prepared = lstm._prepare(dec, False, H, D, np.result_type(params["E_tgt"], *dec.values()))  # once, not per step
     for t in range(max_len):
-        s, step = lstm.forward(dec, params["E_tgt"][token][None], y0=y, c0=c)  # (1, N, H)
+        s, step = lstm._forward_prepared(dec_prepared, params["E_tgt"][token][None], y, c)  # (1, N, H)
         y, c = s[0], step.c[0]  # (N, H) each
         logits, _, _, att, _ = attentional_output(params, attention, s.transpose(1, 0, 2), keys, mask)  # (N, 1, V_tgt)
         check_finite("params (the logits they give, from which no token can be picked)", logits[:, 0])

@@ -23,15 +23,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .attention import attention_forward, causal_mask, padding_mask, positional_encoding
+from .attention import _attention_forward, causal_mask, padding_mask, positional_encoding
 from .seeding import check_rng
 from .shapes import (check_array, check_finite, check_instance, check_int, check_nonempty, check_params,
                      check_token_batch)
-from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, _merge, _split, check_norm,
-                                 decoder_layer_backward, decoder_layer_forward, encoder_layer_backward,
-                                 encoder_layer_forward, ffn_forward, init_decoder_layer, init_encoder_layer,
-                                 init_layer_norm, layer_norm_backward, layer_norm_forward, layer_specs, prefixed,
-                                 sub_params, sum_outer)
+from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, _check_heads, _decoder_layer_backward,
+                                 _decoder_layer_forward, _encoder_layer_backward, _encoder_layer_forward,
+                                 _ffn_forward, _heads_mask, _layer_norm_backward, _layer_norm_forward, _merge, _split,
+                                 check_norm, init_decoder_layer, init_encoder_layer, init_layer_norm, layer_specs,
+                                 prefixed, sub_params, sum_outer)
 
 __all__ = ["ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS", "init_transformer", "transformer_forward",
            "transformer_backward", "encode", "encode_backward", "decode", "decode_backward", "greedy_decode",
@@ -200,7 +200,7 @@ def encode(params: dict, src, h: int, src_lengths=None, norm: str = "post"):
     Returns: memory, EncoderCache (for :func:`encode_backward`)
     """
     n_layers = _check_model_params(params, norm, ("enc",))["enc"]
-    check_int("h", h)
+    _check_heads(h, params["src_embed"].shape[1])
     src = check_token_batch("src", src, params["src_embed"].shape[0])
     src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
     return _encode(params, src, h, src_lengths, norm, n_layers)
@@ -211,15 +211,16 @@ def _encode(params, src, h, src_lengths, norm, n_layers):
     N, T_src = src.shape
     d_model = params["src_embed"].shape[1]
     mask = None if src_lengths is None else padding_mask(src_lengths, T_src)  # (N, 1, T_src)
+    heads_mask = _heads_mask("mask", mask, N, h, T_src, T_src)  # (N, 1, 1, T_src): the same for every head
     x, scale = _embed(params["src_embed"], src, d_model)  # (N, T_src, d_model)
     inputs, caches = [], []
-    for l in range(n_layers):
+    for l in range(n_layers):  # the layers' own argument checks are skipped: everything was checked above
         inputs.append(x)
-        x, c = encoder_layer_forward(sub_params(params, f"enc.{l}"), x, h, mask, norm)  # (N, T_src, d_model)
+        x, c = _encoder_layer_forward(sub_params(params, f"enc.{l}"), x, h, heads_mask, norm)  # (N, T_src, d_model)
         caches.append(c)
     final = None
     if norm == "pre":
-        x, final = layer_norm_forward(sub_params(params, "enc.ln"), x)  # (N, T_src, d_model)
+        x, final = _layer_norm_forward(sub_params(params, "enc.ln"), x)  # (N, T_src, d_model)
     return x, EncoderCache(src, mask, inputs, caches, final, x, scale, params["src_embed"].shape[0], h, norm)
 
 
@@ -231,10 +232,10 @@ def encode_backward(dmemory, cache: EncoderCache) -> dict:
         raise ValueError(f"dmemory: expected shape (N, T_src, d_model) = {cache.memory.shape}, got {dx.shape}")
     grads = {}
     if cache.final_ln is not None:
-        dx, g = layer_norm_backward(dx, cache.final_ln)
+        dx, g = _layer_norm_backward(dx, cache.final_ln)
         grads.update(prefixed("enc.ln", g))
     for l in reversed(range(len(cache.layer_caches))):
-        dx, g = encoder_layer_backward(dx, cache.layer_caches[l])  # (N, T_src, d_model)
+        dx, g = _encoder_layer_backward(dx, cache.layer_caches[l])  # (N, T_src, d_model)
         grads.update(prefixed(f"enc.{l}", g))
     grads["src_embed"] = _embed_backward(dx, cache.src, cache.vocab, cache.scale)  # (V_src, d_model)
     return grads
@@ -252,8 +253,8 @@ def decode(params: dict, memory, tgt_in, h: int, src_lengths=None, tgt_lengths=N
     Returns: logits, DecoderCache (for :func:`decode_backward`)
     """
     n_layers = _check_model_params(params, norm, ("dec",))["dec"]
-    check_int("h", h)
     d_model = params["tgt_embed"].shape[1]
+    _check_heads(h, d_model)
     memory = np.asarray(memory)
     if memory.ndim != 3 or memory.shape[2] != d_model or memory.dtype.kind != "f":
         raise ValueError(f"memory: expected a float array of shape (N, T_src, d_model = {d_model}), "
@@ -275,16 +276,19 @@ def _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, n_layers)
     if tgt_lengths is not None:
         self_mask = self_mask & padding_mask(tgt_lengths, T_tgt)  # (N, T_tgt, T_tgt)
     memory_mask = None if src_lengths is None else padding_mask(src_lengths, T_src)  # (N, 1, T_src)
+    N = tgt_in.shape[0]
+    heads_self = _heads_mask("self_mask", self_mask, N, h, T_tgt, T_tgt)  # (N or 1, 1, T_tgt, T_tgt)
+    heads_memory = _heads_mask("memory_mask", memory_mask, N, h, T_tgt, T_src)  # (N, 1, 1, T_src)
     x, scale = _embed(params["tgt_embed"], tgt_in, d_model)  # (N, T_tgt, d_model)
     inputs, caches = [], []
-    for l in range(n_layers):
+    for l in range(n_layers):  # the layers' own argument checks are skipped: everything was checked above
         inputs.append(x)
-        x, c = decoder_layer_forward(sub_params(params, f"dec.{l}"), x, memory, h, self_mask, memory_mask,
-                                     norm)  # (N, T_tgt, d_model)
+        x, c = _decoder_layer_forward(sub_params(params, f"dec.{l}"), x, memory, h, heads_self, heads_memory,
+                                      norm)  # (N, T_tgt, d_model)
         caches.append(c)
     final = None
     if norm == "pre":
-        x, final = layer_norm_forward(sub_params(params, "dec.ln"), x)  # (N, T_tgt, d_model)
+        x, final = _layer_norm_forward(sub_params(params, "dec.ln"), x)  # (N, T_tgt, d_model)
     logits = x @ params["out.W"] + params["out.b"]  # (N, T_tgt, V_tgt)
     return logits, DecoderCache(tgt_in, self_mask, memory_mask, inputs, caches, final, x, memory, params["out.W"],
                                 scale, params["tgt_embed"].shape[0], h, norm)
@@ -301,11 +305,11 @@ def decode_backward(dlogits, cache: DecoderCache):
     grads = {"out.W": sum_outer(cache.features, dlogits), "out.b": dlogits.sum(axis=(0, 1))}
     dx = dlogits @ cache.out_W.T  # (N, T_tgt, d_model)
     if cache.final_ln is not None:
-        dx, g = layer_norm_backward(dx, cache.final_ln)
+        dx, g = _layer_norm_backward(dx, cache.final_ln)
         grads.update(prefixed("dec.ln", g))
     dmemory = np.zeros_like(cache.memory)  # (N, T_src, d_model)
     for l in reversed(range(len(cache.layer_caches))):
-        dx, dm, g = decoder_layer_backward(dx, cache.layer_caches[l])  # (N, T_tgt, d_model), (N, T_src, d_model)
+        dx, dm, g = _decoder_layer_backward(dx, cache.layer_caches[l])  # (N, T_tgt, d_model), (N, T_src, d_model)
         dmemory += dm
         grads.update(prefixed(f"dec.{l}", g))
     grads["tgt_embed"] = _embed_backward(dx, cache.tgt_in, cache.vocab, cache.scale)  # (V_tgt, d_model)
@@ -325,7 +329,7 @@ def transformer_forward(params: dict, src, tgt_in, h: int, src_lengths=None, tgt
     Padding positions of the target get logits too; mask them out of the loss.
     """
     counts = _check_model_params(params, norm)
-    check_int("h", h)
+    _check_heads(h, params["src_embed"].shape[1])
     src = check_token_batch("src", src, params["src_embed"].shape[0])
     tgt_in = check_token_batch("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
     src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
@@ -412,11 +416,11 @@ class _DecoderSteps:
             for sublayer, ln in ((self._self_attention, "ln1"), (self._cross_attention, "ln2"), (self._ffn, "ln3")):
                 ln_params = sub_params(p, ln)
                 if self.norm == "post":  # as _residual_forward
-                    x = layer_norm_forward(ln_params, x + sublayer(p, l, x))[0]
+                    x = _layer_norm_forward(ln_params, x + sublayer(p, l, x))[0]
                 else:
-                    x = x + sublayer(p, l, layer_norm_forward(ln_params, x)[0])
+                    x = x + sublayer(p, l, _layer_norm_forward(ln_params, x)[0])
         if self.norm == "pre":
-            x = layer_norm_forward(sub_params(self.params, "dec.ln"), x)[0]
+            x = _layer_norm_forward(sub_params(self.params, "dec.ln"), x)[0]
         return (x @ self.params["out.W"] + self.params["out.b"])[:, -1]  # (N, V_tgt)
 
     def _self_attention(self, p, l, z):  # z (N, 1, d_model): the new position, which sees itself and the ones before
@@ -424,14 +428,14 @@ class _DecoderSteps:
         self.keys[l].append(_split(_project(a, z, "k"), self.h))
         self.values[l].append(_split(_project(a, z, "v"), self.h))
         K, V = np.concatenate(self.keys[l], axis=2), np.concatenate(self.values[l], axis=2)  # (N, h, t + 1, d_k)
-        heads, _ = attention_forward({}, _split(_project(a, z, "q"), self.h), K, V)  # (N, h, 1, d_k)
+        heads, _ = _attention_forward(_split(_project(a, z, "q"), self.h), K, V, None)  # (N, h, 1, d_k)
         return _project(a, _merge(heads), "o")
 
     def _cross_attention(self, p, l, z):
         a = sub_params(p, "cross_attn")
         K, V = self.cross[l]
-        heads, _ = attention_forward({}, _split(_project(a, z, "q"), self.h), K, V, self.memory_mask)
+        heads, _ = _attention_forward(_split(_project(a, z, "q"), self.h), K, V, self.memory_mask)
         return _project(a, _merge(heads), "o")
 
     def _ffn(self, p, l, z):
-        return ffn_forward(sub_params(p, "ffn"), z)[0]
+        return _ffn_forward(sub_params(p, "ffn"), z)[0]

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .attention import attention_backward, attention_forward
+from .attention import _attention_backward, _attention_forward
 from .seeding import check_rng
 from .shapes import (check_array, check_choice, check_instance, check_int, check_mask, check_nonempty, check_params,
                      check_real)
@@ -145,10 +145,15 @@ def mha_forward(params: dict, x_q, x_kv, h: int, mask=None):
     if x_kv.shape[0] != x_q.shape[0]:
         raise ValueError(f"x_kv: expected N = {x_q.shape[0]} sequences (from x_q), got shape {x_kv.shape}")
     mask = _heads_mask("mask", mask, x_q.shape[0], h, x_q.shape[1], x_kv.shape[1])
+    return _mha_forward(params, x_q, x_kv, h, mask)
+
+
+def _mha_forward(params, x_q, x_kv, h, mask):
+    """:func:`mha_forward` on checked arguments, the mask already shaped by _heads_mask."""
     Q = _split(x_q @ params["W_q"] + params["b_q"], h)  # (N, h, Tq, d_k)
     K = _split(x_kv @ params["W_k"] + params["b_k"], h)  # (N, h, Tk, d_k)
     V = _split(x_kv @ params["W_v"] + params["b_v"], h)  # (N, h, Tk, d_k)
-    heads, att = attention_forward({}, Q, K, V, mask)  # (N, h, Tq, d_k)
+    heads, att = _attention_forward(Q, K, V, mask)  # (N, h, Tq, d_k)
     concat = _merge(heads)  # (N, Tq, d_model)
     out = concat @ params["W_o"] + params["b_o"]  # (N, Tq, d_model)
     return out, MHACache(x_q, x_kv, att, concat, params, h)
@@ -165,10 +170,15 @@ def mha_backward(dout, cache: MHACache):
     dout = check_array("dout", dout)
     if dout.shape != cache.x_q.shape:
         raise ValueError(f"dout: expected shape {cache.x_q.shape}, got {dout.shape}")
+    return _mha_backward(dout, cache)
+
+
+def _mha_backward(dout, cache):
+    """:func:`mha_backward` on checked arguments."""
     p = cache.params
     grads = {"W_o": sum_outer(cache.concat, dout), "b_o": dout.sum(axis=(0, 1))}
     dheads = _split(dout @ p["W_o"].T, cache.h)  # (N, h, Tq, d_k)
-    dQ, dK, dV, _ = attention_backward(dheads, cache.attention)
+    dQ, dK, dV, _ = _attention_backward(dheads, cache.attention)
     dQ, dK, dV = _merge(dQ), _merge(dK), _merge(dV)  # (N, T, d_model) each
     for name, d, x in (("q", dQ, cache.x_q), ("k", dK, cache.x_kv), ("v", dV, cache.x_kv)):
         grads[f"W_{name}"], grads[f"b_{name}"] = sum_outer(x, d), d.sum(axis=(0, 1))
@@ -197,9 +207,15 @@ def layer_norm_forward(params: dict, x, eps: float = 1e-5):
     if x.shape[-1:] != (d,):
         raise ValueError(f"x: expected shape (..., d = {d}) (the size of params['gamma']), got {x.shape}")
     check_real("eps", eps)
-    mean = x.mean(axis=-1, keepdims=True)
-    inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
-    x_hat = (x - mean) * inv_std
+    return _layer_norm_forward(params, x, eps)
+
+
+def _layer_norm_forward(params, x, eps=1e-5):
+    """:func:`layer_norm_forward` on checked arguments."""
+    centred = x - x.mean(axis=-1, keepdims=True)
+    # the variance as x.var computes it (the mean of the squared deviations), from the deviations needed anyway
+    inv_std = 1.0 / np.sqrt(np.square(centred).sum(axis=-1, keepdims=True) / x.shape[-1] + eps)
+    x_hat = centred * inv_std
     return params["gamma"] * x_hat + params["beta"], LayerNormCache(x_hat, inv_std, params["gamma"])
 
 
@@ -209,6 +225,11 @@ def layer_norm_backward(dy, cache: LayerNormCache):
     dy = check_array("dy", dy)
     if dy.shape != cache.x_hat.shape:
         raise ValueError(f"dy: expected shape {cache.x_hat.shape}, got {dy.shape}")
+    return _layer_norm_backward(dy, cache)
+
+
+def _layer_norm_backward(dy, cache):
+    """:func:`layer_norm_backward` on checked arguments."""
     axes = tuple(range(dy.ndim - 1))
     grads = {"gamma": (dy * cache.x_hat).sum(axis=axes), "beta": dy.sum(axis=axes)}
     g = dy * cache.gamma
@@ -238,6 +259,11 @@ def ffn_forward(params: dict, x):
     x = check_array("x", x)
     if x.shape[-1:] != (d_model,):
         raise ValueError(f"x: expected shape (..., d_model = {d_model}), got {x.shape}")
+    return _ffn_forward(params, x)
+
+
+def _ffn_forward(params, x):
+    """:func:`ffn_forward` on checked arguments."""
     hidden = np.maximum(x @ params["W_1"] + params["b_1"], 0.0)  # (..., d_ff)
     return hidden @ params["W_2"] + params["b_2"], FFNCache(x, hidden, params)
 
@@ -249,6 +275,11 @@ def ffn_backward(dout, cache: FFNCache):
     if dout.shape != cache.x.shape:
         raise ValueError(f"dout: expected shape {cache.x.shape} (..., d_model), the shape of ffn_forward's x, "
                          f"got {dout.shape}")
+    return _ffn_backward(dout, cache)
+
+
+def _ffn_backward(dout, cache):
+    """:func:`ffn_backward` on checked arguments."""
     p = cache.params
     dhidden = (dout @ p["W_2"].T) * (cache.hidden > 0)  # (..., d_ff)
     grads = {"W_2": sum_outer(cache.hidden, dout), "b_2": dout.reshape(-1, dout.shape[-1]).sum(axis=0),
@@ -309,9 +340,9 @@ def _residual_forward(x, sublayer, ln_params, norm, caches, name):
     """post: LN(x + F(x));  pre: x + F(LN(x)). sublayer(z) -> (F(z), cache)."""
     if norm == "post":
         f, caches[name] = sublayer(x)
-        y, caches[name + "_ln"] = layer_norm_forward(ln_params, x + f)
+        y, caches[name + "_ln"] = _layer_norm_forward(ln_params, x + f)
     else:
-        z, caches[name + "_ln"] = layer_norm_forward(ln_params, x)
+        z, caches[name + "_ln"] = _layer_norm_forward(ln_params, x)
         f, caches[name] = sublayer(z)
         y = x + f
     return y
@@ -320,11 +351,11 @@ def _residual_forward(x, sublayer, ln_params, norm, caches, name):
 def _residual_backward(dy, sublayer_backward, norm, caches, name):
     """Returns dx, the sublayer's extra input gradients (tuple), sublayer grads, layer-norm grads."""
     if norm == "post":
-        ds, ln_grads = layer_norm_backward(dy, caches[name + "_ln"])
+        ds, ln_grads = _layer_norm_backward(dy, caches[name + "_ln"])
         dz, *extra, grads = sublayer_backward(ds, caches[name])
         return ds + dz, extra, grads, ln_grads
     dz, *extra, grads = sublayer_backward(dy, caches[name])
-    dx_ln, ln_grads = layer_norm_backward(dz, caches[name + "_ln"])
+    dx_ln, ln_grads = _layer_norm_backward(dz, caches[name + "_ln"])
     return dy + dx_ln, extra, grads, ln_grads
 
 
@@ -340,24 +371,34 @@ def encoder_layer_forward(params: dict, x, h: int, mask=None, norm: str = "post"
     Returns y (N, T, d_model), LayerCache. A 2-D mask must be exactly (T, T) (see :func:`mha_forward`)."""
     x, h = _check_layer("enc", params, x, h, norm)
     mask = _heads_mask("mask", mask, x.shape[0], h, x.shape[1], x.shape[1])
+    return _encoder_layer_forward(params, x, h, mask, norm)
+
+
+def _encoder_layer_forward(params, x, h, mask, norm):
+    """:func:`encoder_layer_forward` on checked arguments, the mask already shaped by _heads_mask."""
     caches = {}
     attn = sub_params(params, "self_attn")
-    a = _residual_forward(x, lambda z: mha_forward(attn, z, z, h, mask), sub_params(params, "ln1"), norm, caches, "attn")
-    y = _residual_forward(a, lambda z: ffn_forward(sub_params(params, "ffn"), z), sub_params(params, "ln2"), norm, caches,
-                          "ffn")
+    a = _residual_forward(x, lambda z: _mha_forward(attn, z, z, h, mask), sub_params(params, "ln1"), norm, caches,
+                          "attn")
+    y = _residual_forward(a, lambda z: _ffn_forward(sub_params(params, "ffn"), z), sub_params(params, "ln2"), norm,
+                          caches, "ffn")
     return y, LayerCache(caches, norm, h)
 
 
 def _self_attention_backward(ds, cache):
-    dx_q, dx_kv, grads = mha_backward(ds, cache)
+    dx_q, dx_kv, grads = _mha_backward(ds, cache)
     return dx_q + dx_kv, grads  # the same x fed queries, keys and values
 
 
 def encoder_layer_backward(dy, cache: LayerCache):
     """Returns dx (N, T, d_model), grads keyed like init_encoder_layer's params."""
-    dy = _check_layer_backward(dy, cache, "encoder")
+    return _encoder_layer_backward(_check_layer_backward(dy, cache, "encoder"), cache)
+
+
+def _encoder_layer_backward(dy, cache):
+    """:func:`encoder_layer_backward` on checked arguments."""
     c = cache.caches
-    da, _, g_ffn, g_ln2 = _residual_backward(dy, ffn_backward, cache.norm, c, "ffn")
+    da, _, g_ffn, g_ln2 = _residual_backward(dy, _ffn_backward, cache.norm, c, "ffn")
     dx, _, g_attn, g_ln1 = _residual_backward(da, _self_attention_backward, cache.norm, c, "attn")
     return dx, {**prefixed("self_attn", g_attn), **prefixed("ln1", g_ln1), **prefixed("ffn", g_ffn),
                 **prefixed("ln2", g_ln2)}
@@ -385,23 +426,32 @@ def decoder_layer_forward(params: dict, x, memory, h: int, self_mask=None, memor
         raise ValueError(f"memory: expected N = {N} sequences (from x), got shape {memory.shape}")
     self_mask = _heads_mask("self_mask", self_mask, N, h, Tq, Tq)
     memory_mask = _heads_mask("memory_mask", memory_mask, N, h, Tq, Tk)
+    return _decoder_layer_forward(params, x, memory, h, self_mask, memory_mask, norm)
+
+
+def _decoder_layer_forward(params, x, memory, h, self_mask, memory_mask, norm):
+    """:func:`decoder_layer_forward` on checked arguments, the masks already shaped by _heads_mask."""
     caches = {}
     self_p, cross_p = sub_params(params, "self_attn"), sub_params(params, "cross_attn")
-    a = _residual_forward(x, lambda z: mha_forward(self_p, z, z, h, self_mask), sub_params(params, "ln1"), norm,
+    a = _residual_forward(x, lambda z: _mha_forward(self_p, z, z, h, self_mask), sub_params(params, "ln1"), norm,
                           caches, "self")
-    b = _residual_forward(a, lambda z: mha_forward(cross_p, z, memory, h, memory_mask), sub_params(params, "ln2"), norm,
-                          caches, "cross")
-    y = _residual_forward(b, lambda z: ffn_forward(sub_params(params, "ffn"), z), sub_params(params, "ln3"), norm, caches,
-                          "ffn")
+    b = _residual_forward(a, lambda z: _mha_forward(cross_p, z, memory, h, memory_mask), sub_params(params, "ln2"),
+                          norm, caches, "cross")
+    y = _residual_forward(b, lambda z: _ffn_forward(sub_params(params, "ffn"), z), sub_params(params, "ln3"), norm,
+                          caches, "ffn")
     return y, LayerCache(caches, norm, h)
 
 
 def decoder_layer_backward(dy, cache: LayerCache):
     """Returns dx (N, Tq, d_model), dmemory (N, Tk, d_model), grads keyed like init_decoder_layer's."""
-    dy = _check_layer_backward(dy, cache, "decoder")
+    return _decoder_layer_backward(_check_layer_backward(dy, cache, "decoder"), cache)
+
+
+def _decoder_layer_backward(dy, cache):
+    """:func:`decoder_layer_backward` on checked arguments."""
     c = cache.caches
-    db, _, g_ffn, g_ln3 = _residual_backward(dy, ffn_backward, cache.norm, c, "ffn")
-    da, (dmemory,), g_cross, g_ln2 = _residual_backward(db, mha_backward, cache.norm, c, "cross")
+    db, _, g_ffn, g_ln3 = _residual_backward(dy, _ffn_backward, cache.norm, c, "ffn")
+    da, (dmemory,), g_cross, g_ln2 = _residual_backward(db, _mha_backward, cache.norm, c, "cross")
     dx, _, g_self, g_ln1 = _residual_backward(da, _self_attention_backward, cache.norm, c, "self")
     grads = {**prefixed("self_attn", g_self), **prefixed("ln1", g_ln1), **prefixed("cross_attn", g_cross),
              **prefixed("ln2", g_ln2), **prefixed("ffn", g_ffn), **prefixed("ln3", g_ln3)}

@@ -258,6 +258,13 @@ def test_transformer_bad_input_is_named(rng):
     params = small_model(rng, "post", n_layers=1)
     src, tgt_in = model_inputs(rng)
     fwd = tf.transformer_forward
+    # the layers inside are called without their own checks, so the model checks h itself
+    for bad_h in (lambda h: fwd(params, src, tgt_in, h), lambda h: tf.encode(params, src, h),
+                  lambda h: tf.decode(params, np.zeros((2, T_SRC, D_M)), tgt_in, h)):
+        with pytest.raises(ValueError, match=f"h: expected a divisor of d_model = {D_M}, got 3"):
+            bad_h(3)
+        with pytest.raises(ValueError, match="h: expected a positive int"):
+            bad_h(0)
     with pytest.raises(ValueError, match=r"src: expected token ids in \[0, 7\)"):
         fwd(params, src + V_SRC, tgt_in, H_HEADS)
     with pytest.raises(ValueError, match=r"tgt_in: expected token ids in \[0, 6\)"):
