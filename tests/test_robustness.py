@@ -9,9 +9,10 @@ notebooks still use them) on seeds the notebooks never show, and fails if a clai
 * notebook 08, the reversal task: without attention exact match falls with the length (right on short sources, far
   from right at length 16), while both attention models stay right at every length;
 * notebook 10, the number-words translator: at least 99% held-out exact match after 1,000 steps;
-* notebook 11, the sentence translator: the Transformer and the LSTM with attention both above 95% held-out exact
-  match on the same time budget, in the Transformer a head whose moved-verb row rests on the English verb, and in
-  both models the moved verb the first wrong word in at most 2% of the test sentences.
+* notebook 11, the sentence translator: held-out exact match above 90% for the Transformer (0.931-0.998 in the ten
+  runs of the notebook's text) and 95% for the LSTM with attention, on the same time budget; in the Transformer a
+  head whose moved-verb row rests on the English verb, and in both models the moved verb the first wrong word in at
+  most 2% of the test sentences.
 """
 from __future__ import annotations
 
@@ -111,12 +112,12 @@ def sentences():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [10, 11, 12])
-def test_sentence_translators_reach_95_percent(seed, sentences):
+def test_sentence_translators_keep_the_notebooks_claims(seed, sentences):
     task, test = sentences_task(sentences), sentences["test"]
     batch = make_batch(test)
     transformer = train_transformer(task, make_rng(seed), SENTENCE_TRANSFORMER)
     tf_right = correct(transformer.params, transformer.config, batch)
-    assert tf_right.mean() >= 0.95, f"seed {seed}: the Transformer's held-out exact match is {tf_right.mean():.3f}"
+    assert tf_right.mean() >= 0.90, f"seed {seed}: the Transformer's held-out exact match is {tf_right.mean():.3f}"
     wrong = np.flatnonzero(~tf_right)
     b = make_batch(test, wrong)
     _assert_few_wrong_first_at_the_verb("Transformer", seed, test, wrong,
