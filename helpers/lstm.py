@@ -236,7 +236,7 @@ def forward(params: dict, x, y0=None, c0=None):
     y0 = np.zeros((N, H), dtype) if y0 is None else check_array("y0", y0, ("N", "H"), dims)
     c0 = np.zeros((N, H), dtype) if c0 is None else check_array("c0", c0, ("N", "H"), dims)
     dtype = np.result_type(dtype, y0, c0)
-    return _forward_prepared(_prepare(params, peep, H, D, dtype), x, y0, c0)
+    return _forward_prepared(_prepare(params, dtype), x, y0, c0)
 
 
 class _Prepared(NamedTuple):
@@ -253,7 +253,9 @@ class _Prepared(NamedTuple):
     dtype: np.dtype
 
 
-def _prepare(params, peep, H, D, dtype) -> _Prepared:
+def _prepare(params, dtype) -> _Prepared:
+    """The _Prepared of checked params, in ``dtype``."""
+    peep, (H, D) = has_peepholes(params), params["W_z"].shape
     W_all, R_all, b_all = _fused(params, dtype)
     # G (in _forward_prepared) holds the pre-activations of all four gates for all T steps, gate-major
     # (4, T, N, H) so that each gate's values are contiguous. They are stored scaled by -2 (z) and -1 (i, f, o):

@@ -176,7 +176,7 @@ def _encode(cell, x, lengths):
     h = np.zeros((S, N, H), x.dtype)  # (S, N, H)
     y_last, c_last = np.zeros((2, N, H), x.dtype)  # (N, H) each: the state at the end of the last segment
     # the fused weights, made once for every segment (what lstm.forward would make for each of them)
-    prepared = lstm._prepare(cell, False, H, D, np.result_type(x, *cell.values()))
+    prepared = lstm._prepare(cell, np.result_type(x, *cell.values()))
     starts, rows, caches, start = [], [], [], 0
     for end in np.unique(lengths).tolist():  # the distinct lengths, ascending
         active = np.flatnonzero(lengths >= end)  # (n_k,)
@@ -296,8 +296,7 @@ def greedy_translate(params: dict, src, src_lengths, bos: int = BOS, eos: int = 
     ids = np.full((N, max_len), eos, dtype=np.int64)  # (N, max_len)
     weights = np.zeros((N, max_len, S), dtype)  # (N, max_len, S)
     token, done = np.full(N, bos), np.zeros(N, dtype=bool)  # (N,) each
-    H, D = dec["R_z"].shape[0], dec["W_z"].shape[1]
-    dec_prepared = lstm._prepare(dec, False, H, D, np.result_type(params["E_tgt"], *dec.values()))  # once, not per step
+    dec_prepared = lstm._prepare(dec, np.result_type(params["E_tgt"], *dec.values()))  # once, not per step
     for t in range(max_len):
         s, step = lstm._forward_prepared(dec_prepared, params["E_tgt"][token][None], y, c)  # (1, N, H)
         y, c = s[0], step.c[0]  # (N, H) each
