@@ -58,7 +58,8 @@ def _param_shapes(params) -> dict:
     """{key: shape} of a dict of real arrays; a ValueError names anything else."""
     if not isinstance(params, Mapping):
         raise ValueError(f"params: expected a dict of parameter arrays, got {type(params).__name__}")
-    return {k: check_array(f"params[{k!r}]", v).shape for k, v in params.items()}
+    return {k: v.shape if type(v) is np.ndarray and v.dtype.kind in "fbiu" else check_array(f"params[{k!r}]", v).shape
+            for k, v in params.items()}
 
 
 def _check_update(params, grads, lr) -> dict:
@@ -114,9 +115,10 @@ def adam_step(params: dict, grads: dict, state: AdamState, lr: float = 1e-3, bet
     for name in ("m", "v"):
         moments = getattr(state, name)
         check_params(moments, shapes, name=f"state.{name}")
-        for k in moments:
-            check_finite(f"state.{name}[{k!r}]", moments[k])
-    negative = [k for k, a in state.v.items() if np.any(np.asarray(a) < 0)]
+        for k, a in moments.items():  # (the message is only written for an array that fails)
+            if not (type(a) is np.ndarray and np.count_nonzero(np.isfinite(a)) == a.size):
+                check_finite(f"state.{name}[{k!r}]", a)
+    negative = [k for k, a in state.v.items() if np.size(a) and np.min(a) < 0]  # finite: min is not nan
     if negative:
         raise ValueError(f"state.v[{negative[0]!r}]: expected non-negative second moments, got negative entries")
     check_real("beta1", beta1, inclusive=True, maximum=1.0)
@@ -151,7 +153,8 @@ def _check_grads(grads, why: str = _WHY_CLIP) -> dict:
         raise ValueError(f"grads: expected a dict of gradient arrays {{name: array}}, got {type(grads).__name__}")
     if not grads:
         raise ValueError("grads: expected a dict of gradient arrays, got an empty dict")
-    arrays = {k: check_array(f"grads[{k!r}]", v) for k, v in grads.items()}
+    arrays = {k: v if type(v) is np.ndarray and v.dtype.kind == "f" else check_array(f"grads[{k!r}]", v)
+              for k, v in grads.items()}
     bad = {k: int(np.size(a) - np.count_nonzero(np.isfinite(a))) for k, a in arrays.items()}
     bad = {k: n for k, n in bad.items() if n}
     if bad:

@@ -132,8 +132,32 @@ def check_params(params, specs: Mapping[str, Spec], dims: MutableMapping[str, in
         raise ValueError(f"{name}: unknown key(s) {unknown}; expected keys {list(specs)}")
     for key, spec in specs.items():
         if key in params:
-            check_array(f"{name}[{key!r}]", params[key], spec, dims)
+            a = params[key]
+            # a real array of the right shape passes at once (training loops check every step); anything else
+            # goes through check_array, which names what is wrong
+            if not (type(a) is np.ndarray and a.dtype.kind in "fbiu" and (spec is None or _fits(a.shape, spec, dims))):
+                check_array(f"{name}[{key!r}]", a, spec, dims)
     return dims
+
+
+def _fits(shape: tuple, spec: Spec, dims: MutableMapping[str, int]) -> bool:
+    """Would check_shape accept ``shape``? If so, bind its new names in ``dims`` as check_shape does."""
+    if len(shape) != len(spec):
+        return False
+    new = {}
+    for size, entry in zip(shape, spec):
+        if entry is None:
+            continue
+        if isinstance(entry, str):
+            known = new[entry] if entry in new else dims.get(entry)
+            if known is None:
+                new[entry] = size
+            elif known != size:
+                return False
+        elif size != entry:
+            return False
+    dims.update(new)
+    return True
 
 
 def check_ids(name: str, ids, vocab: int | None = None, spec: Spec | None = None,

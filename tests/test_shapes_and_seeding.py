@@ -60,6 +60,33 @@ def test_check_params_names_the_problem():
     check_params({"W": np.zeros((3, 2))}, specs, optional=("b",))
 
 
+def test_check_params_accepts_and_binds_exactly_what_check_array_does():
+    # check_params passes a real array of the right shape without calling check_array (training loops check every
+    # step); it must accept, refuse and bind exactly as check_array does, on every kind of input
+    rng = np.random.default_rng(0)
+    entries = [None, 1, 2, 3, "H", "D", "N"]
+    inputs = [np.zeros, lambda shape: np.zeros(shape, np.float32), lambda shape: np.ones(shape, bool),
+              lambda shape: np.ones(shape, np.int64), lambda shape: np.zeros(shape, complex),
+              lambda shape: np.zeros(shape).tolist(), lambda shape: np.zeros(shape, object)]
+    for _ in range(3000):
+        spec = tuple(entries[i] for i in rng.integers(0, len(entries), size=rng.integers(0, 4)))
+        shape = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(0, 4)))
+        known = {k: int(v) for k, v in zip(("H", "D"), rng.integers(1, 4, size=2)) if rng.random() < 0.5}
+        value = inputs[rng.integers(0, len(inputs))](shape)
+        want_dims, got_dims = dict(known), dict(known)
+        try:
+            check_array("params['W']", value, spec, want_dims)
+            want = None
+        except ValueError as error:
+            want = str(error)
+        try:
+            check_params({"W": value}, {"W": spec}, got_dims)
+            got = None
+        except ValueError as error:
+            got = str(error)
+        assert got == want and got_dims == want_dims, (spec, shape, known, type(value))
+
+
 def test_make_rng_is_reproducible_and_refuses_missing_seeds():
     assert make_rng(7).standard_normal() == make_rng(7).standard_normal()
     assert make_rng(7).standard_normal() != make_rng(8).standard_normal()
