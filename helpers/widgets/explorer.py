@@ -8,7 +8,8 @@ Rendering is the slow part (drawing tick labels, legends and axis labels costs f
 an explorer draws that static part once, keeps it as a background image, and after a change draws only the data
 artists and titles on a copy of it: the idea of matplotlib's "blitting". When anything in the background changes
 (axis limits, ticks, scales, labels, legend texts), the next render draws everything again and keeps the new
-background.
+background. A legend sits above the data in a full draw (zorder 5): when a moving artist passes under one, the
+render starts from a copy of the background without the legends and draws them after the data.
 
 A new explorer subclasses :class:`FigureExplorer`: it builds its figure with the static twin, makes its controls,
 calls ``self._setup(fig, controls)`` and implements ``update()``, which moves the artists to the controls' values.
@@ -158,6 +159,33 @@ class FigureExplorer:
         return sorted((a for a in self._artists() if a.get_visible()
                        and (self._signature(a) is None or id(a) in self._volatile)), key=lambda a: a.get_zorder())
 
+    def _legends_over(self, dynamic, renderer) -> list:
+        """Every visible legend of the figure if an artist drawn after the background overlaps one of them from
+        below (a legend is part of the background, and a full draw puts it above the data: zorder 5); else []."""
+        legends = [ax.get_legend() for ax in self.fig.axes if ax.get_legend() is not None
+                   and ax.get_legend().get_visible()]
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            if any(a.axes is legend.axes and a.get_zorder() < legend.get_zorder()
+                   and box.overlaps(a.get_window_extent(renderer)) for a in dynamic):
+                return legends
+        return []
+
+    def _draw_static(self, hidden) -> None:
+        """Draw the figure without the artists ``hidden`` (on the canvas, to be copied as a background)."""
+        visible = [a.get_visible() for a in hidden]
+        # drawing an axes re-places its titles, and places hidden ones wrongly: keep where they are
+        positions = [a.get_position() if isinstance(a, Text) else None for a in hidden]
+        for artist in hidden:
+            artist.set_visible(False)
+        try:
+            self._canvas.draw()
+        finally:
+            for artist, was, xy in zip(hidden, visible, positions):
+                artist.set_visible(was)
+                if xy is not None:
+                    artist.set_position(xy)
+
     def _layout_state(self) -> tuple:
         """The axes' geometry, limits, scales, ticks and legends: when any of it changes, the background is
         redrawn."""
@@ -205,24 +233,21 @@ class FigureExplorer:
             self._volatile |= newly
         dynamic = self._dynamic_artists()
         if first or newly or self._layout_state() != self._layout:
-            visible = [a.get_visible() for a in dynamic]
-            # drawing an axes re-places its titles, and places hidden ones wrongly: keep where they are
-            positions = [a.get_position() if isinstance(a, Text) else None for a in dynamic]
-            for artist in dynamic:
-                artist.set_visible(False)
-            try:
-                self._canvas.draw()  # the static part only
-            finally:
-                for artist, was, xy in zip(dynamic, visible, positions):
-                    artist.set_visible(was)
-                    if xy is not None:
-                        artist.set_position(xy)
+            self._draw_static(dynamic)  # the static part only
             self._background = self._canvas.copy_from_bbox(self.fig.bbox)
+            self._bare = None  # the static part without its legends: made when first needed
             self._layout = self._layout_state()  # as drawn (drawing may move labels)
             self._signatures = {id(a): sig for a in self._artists() if (sig := self._signature(a)) is not None}
+        renderer = self._canvas.get_renderer()
+        legends = self._legends_over(dynamic, renderer)
+        if legends:  # a full draw puts a legend above the data under it: draw the legends after the data
+            if self._bare is None:
+                self._draw_static(dynamic + legends)
+                self._bare = self._canvas.copy_from_bbox(self.fig.bbox)
+            self._canvas.restore_region(self._bare)
+            dynamic = sorted(dynamic + legends, key=lambda a: a.get_zorder())
         else:
             self._canvas.restore_region(self._background)
-        renderer = self._canvas.get_renderer()
         for artist in dynamic:
             artist.draw(renderer)
         # RGB (the figure is opaque): a tenth smaller than RGBA, and quicker to encode and to send
