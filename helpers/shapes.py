@@ -149,11 +149,11 @@ def _fits(shape: tuple, spec: Spec, dims: MutableMapping[str, int]) -> bool:
         if entry is None:
             continue
         if isinstance(entry, str):
-            known = new[entry] if entry in new else dims.get(entry)
-            if known is None:
+            if entry in new or entry in dims:
+                if (new[entry] if entry in new else dims[entry]) != size:
+                    return False
+            else:
                 new[entry] = size
-            elif known != size:
-                return False
         elif size != entry:
             return False
     dims.update(new)

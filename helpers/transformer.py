@@ -35,7 +35,7 @@ from .transformer_layers import (DECODER_LAYER_KEYS, ENCODER_LAYER_KEYS, _check_
 
 __all__ = ["ENCODER_LAYER_KEYS", "DECODER_LAYER_KEYS", "init_transformer", "transformer_forward",
            "transformer_backward", "encode", "encode_backward", "decode", "decode_backward", "greedy_decode",
-           "EncoderCache", "DecoderCache", "TransformerCache"]
+           "check_inputs", "EncoderCache", "DecoderCache", "TransformerCache"]
 
 
 def init_transformer(src_vocab: int, tgt_vocab: int, d_model: int, h: int, d_ff: int, n_layers: int,
@@ -329,14 +329,28 @@ def transformer_forward(params: dict, src, tgt_in, h: int, src_lengths=None, tgt
     Padding positions of the target get logits too; mask them out of the loss.
     """
     counts = _check_model_params(params, norm)
-    _check_heads(h, params["src_embed"].shape[1])
-    src = check_token_batch("src", src, params["src_embed"].shape[0])
-    tgt_in = check_token_batch("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
-    src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
-    tgt_lengths = _check_lengths("tgt_lengths", tgt_lengths, *tgt_in.shape)
+    src, tgt_in, src_lengths, tgt_lengths = check_inputs(params, h, src, tgt_in, src_lengths, tgt_lengths)
     memory, enc = _encode(params, src, h, src_lengths, norm, counts["enc"])
     logits, dec = _decode(params, memory, tgt_in, h, src_lengths, tgt_lengths, norm, counts["dec"])
     return logits, TransformerCache(enc, dec)
+
+
+def check_inputs(params: dict, h: int, src, tgt_in=None, src_lengths=None, tgt_lengths=None,
+                 norm: str | None = None) -> tuple:
+    """The checks of :func:`transformer_forward` (and of :func:`encode`, without ``tgt_in``), for a caller that runs
+    the model on parts of a batch and wants errors about the whole of it: the params (given ``norm``), h against
+    d_model, the token ids against the vocabularies, the lengths against the ids. Returns (src, tgt_in, src_lengths,
+    tgt_lengths) as arrays (None stays None); raises a ValueError naming the argument otherwise."""
+    if norm is not None:
+        _check_model_params(params, norm, ("enc",) if tgt_in is None else ("enc", "dec"))
+    _check_heads(h, params["src_embed"].shape[1])
+    src = check_token_batch("src", src, params["src_embed"].shape[0])
+    if tgt_in is not None:
+        tgt_in = check_token_batch("tgt_in", tgt_in, params["tgt_embed"].shape[0], src.shape[0])
+    src_lengths = _check_lengths("src_lengths", src_lengths, *src.shape)
+    if tgt_in is not None:
+        tgt_lengths = _check_lengths("tgt_lengths", tgt_lengths, *tgt_in.shape)
+    return src, tgt_in, src_lengths, tgt_lengths
 
 
 def transformer_backward(dlogits, cache: TransformerCache) -> dict:

@@ -192,15 +192,13 @@ MAP_ROWS = 256
 
 
 def _in_row_chunks(forward, arrays) -> list:
-    """forward(*arrays) -> list of per-layer maps, run MAP_ROWS rows at a time and joined along the rows.
-
-    Arrays that are not all arrays with the same number of rows (more than MAP_ROWS) go to forward in one piece,
-    whose argument checks then name what is wrong."""
-    n = {a.shape[0] if isinstance(a, np.ndarray) and a.ndim else None for a in arrays if a is not None}
-    if len(n) != 1 or None in n or next(iter(n)) <= MAP_ROWS:
+    """forward(*arrays) -> list of per-layer maps, run MAP_ROWS rows at a time and joined along the rows. The
+    arrays are checked whole first (tf.check_inputs), so an error names the caller's argument and shapes."""
+    n = len(arrays[0])
+    if n <= MAP_ROWS:
         return forward(*arrays)
     parts = [forward(*(a if a is None else a[start:start + MAP_ROWS] for a in arrays))
-             for start in range(0, next(iter(n)), MAP_ROWS)]
+             for start in range(0, n, MAP_ROWS)]
     return [np.concatenate(layer) for layer in zip(*parts)]
 
 
@@ -221,7 +219,9 @@ def attention_weights(params: dict, config: TranslatorConfig, batch: Batch) -> d
         return ([c.caches["attn"].attention.weights for c in enc] + [c.caches["self"].attention.weights for c in dec]
                 + [c.caches["cross"].attention.weights for c in dec])
 
-    maps = _in_row_chunks(forward, (batch.src, batch.tgt_in, batch.src_lengths, batch.tgt_lengths))
+    src, tgt_in, src_lengths, tgt_lengths = tf.check_inputs(params, config.h, batch.src, batch.tgt_in,
+                                                            batch.src_lengths, batch.tgt_lengths, config.norm)
+    maps = _in_row_chunks(forward, (src, tgt_in, src_lengths, tgt_lengths))
     E, D = layers["enc"], layers["dec"]
     return {"encoder": maps[:E], "decoder": maps[E:E + D], "cross": maps[E + D:]}
 
@@ -235,4 +235,5 @@ def encoder_attention(params: dict, config: TranslatorConfig, src, src_lengths=N
         _, cache = tf.encode(params, src, config.h, src_lengths, config.norm)
         return [c.caches["attn"].attention.weights for c in cache.layer_caches]
 
+    src, _, src_lengths, _ = tf.check_inputs(params, config.h, src, None, src_lengths, norm=config.norm)
     return _in_row_chunks(forward, (src, src_lengths))

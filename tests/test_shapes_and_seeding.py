@@ -72,6 +72,8 @@ def test_check_params_accepts_and_binds_exactly_what_check_array_does():
         spec = tuple(entries[i] for i in rng.integers(0, len(entries), size=rng.integers(0, 4)))
         shape = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(0, 4)))
         known = {k: int(v) for k, v in zip(("H", "D"), rng.integers(1, 4, size=2)) if rng.random() < 0.5}
+        if rng.random() < 0.05:
+            known["N"] = None  # a name present without a size: check_shape compares with it (and refuses)
         value = inputs[rng.integers(0, len(inputs))](shape)
         want_dims, got_dims = dict(known), dict(known)
         try:

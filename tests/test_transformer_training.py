@@ -75,6 +75,21 @@ def test_bad_input_is_named_for_big_batches_too(rng):
         tt.attention_weights(params, config, Batch(b.src, b.src_lengths, b.tgt_in, b.tgt_out, b.tgt_lengths[:5]))
     with pytest.raises(ValueError, match="src: expected"):
         tt.encoder_attention(params, config, b.src[0])  # one sentence without its batch axis
+    # what only the whole batch shows is named for the whole batch, not for the part of it being run
+    with pytest.raises(ValueError, match=rf"src_lengths: expected an integer array of shape \(N,\) = \({n},\), got "
+                                         rf"shape \({n},\), dtype float64"):
+        tt.encoder_attention(params, config, b.src, b.src_lengths.astype(float))
+    late = b.src.copy()
+    late[-1, 0] = V_SRC  # one id past the vocabulary, in the last part
+    with pytest.raises(ValueError, match=rf"src: expected token ids in \[0, {V_SRC}\), got values from 0 to {V_SRC}"):
+        tt.attention_weights(params, config, Batch(late, b.src_lengths, b.tgt_in, b.tgt_out, b.tgt_lengths))
+    long = b.tgt_lengths.copy()
+    long[-1] = b.tgt_in.shape[1] + 1
+    with pytest.raises(ValueError, match=r"tgt_lengths: expected lengths in \[1, T = 6\], got \[(\d+, ){%d}7\]"
+                                         % (n - 1)):
+        tt.attention_weights(params, config, Batch(b.src, b.src_lengths, b.tgt_in, b.tgt_out, long))
+    with pytest.raises(ValueError, match="params: missing key"):
+        tt.encoder_attention({k: v for k, v in params.items() if k != "src_embed"}, config, b.src, b.src_lengths)
     with pytest.raises(ValueError, match="config: expected the TranslatorConfig"):
         tt.encoder_attention(params, {"h": 2}, b.src, b.src_lengths)
     with pytest.raises(ValueError, match="batch: expected a helpers.translation.Batch"):

@@ -84,6 +84,14 @@ def test_a_legend_stays_above_a_line_that_moves_under_it():
                 explorer.d_k_slider.value = d_k
                 off = differing(pixels(bytes(explorer.image.value)), full_redraw(explorer.fig))
                 assert off < SAME, f"d_k = {d_k}: {off:.4%} of the pixels differ"
+            # a new layout (other limits) while the marker is under a legend: both backgrounds are drawn anew
+            explorer.axes[0].set_ylim(0.3, 3000.0)
+            explorer._render()
+            for d_k in (None, 512.0, 64.0):
+                if d_k is not None:
+                    explorer.d_k_slider.value = d_k
+                off = differing(pixels(bytes(explorer.image.value)), full_redraw(explorer.fig))
+                assert off < SAME, f"after new limits, d_k = {d_k}: {off:.4%} of the pixels differ"
         finally:
             plt.close(explorer.fig)
 

@@ -156,20 +156,26 @@ class FigureExplorer:
         """What is drawn after every change: the artists that have no cheap signature (lines, most
         collections, other patches) and those that have changed at least once since the figure was made. The
         others are part of the background, because drawing them (text above all) is slow."""
-        return sorted((a for a in self._artists() if a.get_visible()
-                       and (self._signature(a) is None or id(a) in self._volatile)), key=lambda a: a.get_zorder())
+        return self._draw_order([a for a in self._artists() if a.get_visible()
+                                 and (self._signature(a) is None or id(a) in self._volatile)])
 
     def _legends_over(self, dynamic, renderer) -> list:
-        """Every visible legend of the figure if an artist drawn after the background overlaps one of them from
-        below (a legend is part of the background, and a full draw puts it above the data: zorder 5); else []."""
-        legends = [ax.get_legend() for ax in self.fig.axes if ax.get_legend() is not None
-                   and ax.get_legend().get_visible()]
-        for legend in legends:
-            box = legend.get_window_extent(renderer)
-            if any(a.axes is legend.axes and a.get_zorder() < legend.get_zorder()
-                   and box.overlaps(a.get_window_extent(renderer)) for a in dynamic):
-                return legends
+        """Every visible axes legend if an artist drawn after the background overlaps one of them from below (a
+        legend is part of the background, and a full draw puts it above its axes' data: zorder 5, and after the
+        data of the same zorder); else []. The legends' boxes are those of the background. (Figure legends are not
+        covered: every explorer's sits outside its axes.)"""
+        for legend, box in self._legend_boxes:
+            for a in dynamic:
+                if a.axes is legend.axes and a.get_zorder() <= legend.get_zorder():
+                    extent = a.get_window_extent(renderer)
+                    if np.all(np.isfinite(extent.get_points())) and box.overlaps(extent):  # (an empty one is not)
+                        return [legend for legend, _ in self._legend_boxes]
         return []
+
+    def _draw_order(self, artists) -> list:
+        """Artists in the order a full draw draws them: axes after axes, by zorder within one; figure texts last."""
+        order = {id(ax): k for k, ax in enumerate(self.fig.axes)}
+        return sorted(artists, key=lambda a: (order.get(id(a.axes), len(order)), a.get_zorder()))
 
     def _draw_static(self, hidden) -> None:
         """Draw the figure without the artists ``hidden`` (on the canvas, to be copied as a background)."""
@@ -236,6 +242,10 @@ class FigureExplorer:
             self._draw_static(dynamic)  # the static part only
             self._background = self._canvas.copy_from_bbox(self.fig.bbox)
             self._bare = None  # the static part without its legends: made when first needed
+            renderer = self._canvas.get_renderer()
+            self._legend_boxes = [(ax.get_legend(), ax.get_legend().get_window_extent(renderer))
+                                  for ax in self.fig.axes if ax.get_legend() is not None
+                                  and ax.get_legend().get_visible()]  # where the background has them
             self._layout = self._layout_state()  # as drawn (drawing may move labels)
             self._signatures = {id(a): sig for a in self._artists() if (sig := self._signature(a)) is not None}
         renderer = self._canvas.get_renderer()
@@ -245,7 +255,7 @@ class FigureExplorer:
                 self._draw_static(dynamic + legends)
                 self._bare = self._canvas.copy_from_bbox(self.fig.bbox)
             self._canvas.restore_region(self._bare)
-            dynamic = sorted(dynamic + legends, key=lambda a: a.get_zorder())
+            dynamic = self._draw_order(dynamic + legends)
         else:
             self._canvas.restore_region(self._background)
         for artist in dynamic:
