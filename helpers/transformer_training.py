@@ -191,15 +191,15 @@ def correct(params: dict, config: TranslatorConfig, batch: Batch) -> np.ndarray:
 MAP_ROWS = 256
 
 
-def _in_row_chunks(forward, arrays) -> list:
-    """forward(*arrays) -> list of per-layer maps, run MAP_ROWS rows at a time and joined along the rows. The
+def _in_row_chunks(forward, arrays) -> dict:
+    """forward(*arrays) -> {kind: per-layer maps}, run MAP_ROWS rows at a time and joined along the rows. The
     arrays are checked whole first (tf.check_inputs), so an error names the caller's argument and shapes."""
     n = len(arrays[0])
     if n <= MAP_ROWS:
         return forward(*arrays)
     parts = [forward(*(a if a is None else a[start:start + MAP_ROWS] for a in arrays))
              for start in range(0, n, MAP_ROWS)]
-    return [np.concatenate(layer) for layer in zip(*parts)]
+    return {kind: [np.concatenate(layer) for layer in zip(*(part[kind] for part in parts))] for kind in parts[0]}
 
 
 def attention_weights(params: dict, config: TranslatorConfig, batch: Batch) -> dict:
@@ -210,20 +210,16 @@ def attention_weights(params: dict, config: TranslatorConfig, batch: Batch) -> d
     config = check_config(config)
     check_instance("batch", batch, Batch, "a helpers.translation.Batch")
 
-    layers = {}  # encoder and decoder layers, as the params have them
-
-    def forward(src, tgt_in, src_lengths, tgt_lengths):  # one list: _in_row_chunks joins it layer by layer
+    def forward(src, tgt_in, src_lengths, tgt_lengths):
         _, cache = tf.transformer_forward(params, src, tgt_in, config.h, src_lengths, tgt_lengths, config.norm)
         enc, dec = cache.encoder.layer_caches, cache.decoder.layer_caches
-        layers.update(enc=len(enc), dec=len(dec))
-        return ([c.caches["attn"].attention.weights for c in enc] + [c.caches["self"].attention.weights for c in dec]
-                + [c.caches["cross"].attention.weights for c in dec])
+        return {"encoder": [c.caches["attn"].attention.weights for c in enc],
+                "decoder": [c.caches["self"].attention.weights for c in dec],
+                "cross": [c.caches["cross"].attention.weights for c in dec]}
 
-    src, tgt_in, src_lengths, tgt_lengths = tf.check_inputs(params, config.h, batch.src, batch.tgt_in,
-                                                            batch.src_lengths, batch.tgt_lengths, config.norm)
-    maps = _in_row_chunks(forward, (src, tgt_in, src_lengths, tgt_lengths))
-    E, D = layers["enc"], layers["dec"]
-    return {"encoder": maps[:E], "decoder": maps[E:E + D], "cross": maps[E + D:]}
+    arrays = tf.check_inputs(params, config.h, batch.src, batch.tgt_in, batch.src_lengths, batch.tgt_lengths,
+                             config.norm)  # (src, tgt_in, src_lengths, tgt_lengths)
+    return _in_row_chunks(forward, arrays)
 
 
 def encoder_attention(params: dict, config: TranslatorConfig, src, src_lengths=None) -> list:
@@ -233,7 +229,7 @@ def encoder_attention(params: dict, config: TranslatorConfig, src, src_lengths=N
 
     def forward(src, src_lengths):
         _, cache = tf.encode(params, src, config.h, src_lengths, config.norm)
-        return [c.caches["attn"].attention.weights for c in cache.layer_caches]
+        return {"encoder": [c.caches["attn"].attention.weights for c in cache.layer_caches]}
 
     src, _, src_lengths, _ = tf.check_inputs(params, config.h, src, None, src_lengths, norm=config.norm)
-    return _in_row_chunks(forward, (src, src_lengths))
+    return _in_row_chunks(forward, (src, src_lengths))["encoder"]
