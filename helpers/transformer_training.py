@@ -29,7 +29,7 @@ from .optim import adam_init, adam_step, transformer_lr
 from .seeding import check_rng
 from .shapes import check_float_dtype, check_instance, check_int, check_real, with_settings
 from .transformer_layers import check_norm
-from .translation_batch import BOS, EOS, Batch, smoothed_cross_entropy
+from .translation_batch import BOS, EOS, Batch, length_grouped, smoothed_cross_entropy
 
 __all__ = ["TranslationTask", "TranslatorConfig", "TranslatorResult", "train_transformer", "greedy_ids", "correct",
            "attention_weights", "encoder_attention", "check_config", "first_rows"]
@@ -58,6 +58,26 @@ class TranslationTask:
             object.__setattr__(self, name, check_int(name, getattr(self, name)))
         check_instance("validation", self.validation, Batch, "a helpers.translation.Batch of held-out pairs")
 
+    def batch_indices(self, rng: np.random.Generator, batch: int, length_pool: int = 0):
+        """The training pairs of each step: an endless iterator of (batch,) index arrays drawn with ``rng``.
+
+        length_pool = 0: random pairs, rng.integers(0, n_train, batch) at every step. length_pool = k > 0: batches
+        grouped by length (helpers.translation_batch.length_grouped), k batches from each pool of random pairs; a
+        pair's length is its source's plus its target's tokens, read from make_batch of every training pair.
+        """
+        check_rng(rng)
+        batch, length_pool = check_int("batch", batch), check_int("length_pool", length_pool, minimum=0)
+        if length_pool == 0:
+            return _random_batches(rng, self.n_train, batch)
+        every = self.make_batch(np.arange(self.n_train))
+        check_instance("task.make_batch(index)", every, Batch, "a helpers.translation.Batch")
+        return length_grouped(rng, np.asarray(every.src_lengths) + np.asarray(every.tgt_lengths), batch, length_pool)
+
+
+def _random_batches(rng, n, batch):
+    while True:
+        yield rng.integers(0, n, size=batch)
+
 
 def first_rows(batch: Batch, n: int) -> Batch:
     """The first n pairs of a batch."""
@@ -71,10 +91,11 @@ class TranslatorConfig:
 
     Model:    d_model, h (heads; a divisor of d_model), d_ff, n_layers (encoder and decoder layers each),
               norm ("pre" or "post")
-    Training: steps, batch (pairs per step), warmup and lr_scale (the rate is lr_scale * transformer_lr(step,
-              d_model, warmup)), smoothing (label smoothing eps, in [0, 1)), dtype ("float32" or "float64"),
-              eval_every and eval_size (validation exact match on the first eval_size pairs, every eval_every
-              steps)
+    Training: steps, batch (pairs per step), length_pool (0: random batches; k > 0: batches grouped by length, from
+              pools of k batches, see TranslationTask.batch_indices), warmup and lr_scale (the rate is lr_scale *
+              transformer_lr(step, d_model, warmup)), smoothing (label smoothing eps, in [0, 1)), dtype ("float32"
+              or "float64"), eval_every and eval_size (validation exact match on the first eval_size pairs, every
+              eval_every steps)
     """
 
     d_model: int = 64
@@ -84,6 +105,7 @@ class TranslatorConfig:
     norm: str = "pre"
     steps: int = 1500
     batch: int = 64
+    length_pool: int = 0
     warmup: int = 400
     lr_scale: float = 0.5
     smoothing: float = 0.1
@@ -94,6 +116,7 @@ class TranslatorConfig:
     def __post_init__(self):
         for name in ("d_model", "h", "d_ff", "n_layers", "steps", "batch", "warmup", "eval_every", "eval_size"):
             object.__setattr__(self, name, check_int(name, getattr(self, name)))
+        object.__setattr__(self, "length_pool", check_int("length_pool", self.length_pool, minimum=0))
         if self.d_model % self.h:
             raise ValueError(f"h: expected a divisor of d_model = {self.d_model}, got {self.h}")
         check_norm(self.norm)
@@ -123,7 +146,8 @@ def check_config(config) -> TranslatorConfig:
 def train_transformer(task: TranslationTask, rng: np.random.Generator, config: TranslatorConfig | None = None,
                       progress: Callable | None = None, validate: Callable | None = None,
                       **settings) -> TranslatorResult:
-    """Train the encoder-decoder on task.make_batch(random indices); score exact match on task.validation.
+    """Train the encoder-decoder on task.make_batch(indices) (random pairs, or grouped by length with
+    config.length_pool > 0: TranslationTask.batch_indices); score exact match on task.validation.
 
     Randomness: two child generators are drawn from ``rng``, one for the initial parameters and one for the
     batches' indices, so a fixed seed gives the same run (with the same number of BLAS threads).
@@ -151,8 +175,9 @@ def train_transformer(task: TranslationTask, rng: np.random.Generator, config: T
     losses = np.empty(c.steps)  # (steps,)
     history = []
     start = time.perf_counter()
+    indices = task.batch_indices(batch_rng, c.batch, c.length_pool)
     for step in range(1, c.steps + 1):
-        b = task.make_batch(batch_rng.integers(0, task.n_train, size=c.batch))
+        b = task.make_batch(next(indices))
         logits, cache = tf.transformer_forward(params, b.src, b.tgt_in, c.h, b.src_lengths, b.tgt_lengths, c.norm)
         loss, dlogits = smoothed_cross_entropy(logits, b.tgt_out, b.tgt_lengths, c.smoothing)
         grads = tf.transformer_backward(dlogits, cache)

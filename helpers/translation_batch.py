@@ -13,6 +13,11 @@ The loss (Szegedy et al. 2016, used by Vaswani et al. 2017 with eps = 0.1), over
 
     loss = mean over real tokens of  -( (1 - eps) log p_y + (eps / K) sum_k log p_k )
     dloss/dlogits = (softmax(logits) - ((1 - eps) onehot(y) + eps / K)) / (number of real tokens)
+
+Batches grouped by length (:func:`length_grouped`): a batch is padded to its longest pair, so random pairs of
+10 and 20 words compute nearly as many padded positions as real ones. Vaswani et al. (2017, section 5.1) batched
+"sentence pairs together by approximate sequence length"; here a pool of random pairs is sorted by length and cut
+into batches of neighbours.
 """
 from __future__ import annotations
 
@@ -21,9 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .numerics import log_softmax
-from .shapes import check_ids, check_nonempty, check_real
+from .seeding import check_rng
+from .shapes import check_ids, check_int, check_nonempty, check_real
 
-__all__ = ["SPECIALS", "PAD", "BOS", "EOS", "Batch", "pad", "smoothed_cross_entropy"]
+__all__ = ["SPECIALS", "PAD", "BOS", "EOS", "Batch", "pad", "smoothed_cross_entropy", "length_grouped"]
 
 SPECIALS = ("<pad>", "<bos>", "<eos>")
 PAD, BOS, EOS = 0, 1, 2
@@ -47,6 +53,34 @@ def pad(sequences) -> tuple:
     for n, s in enumerate(sequences):
         ids[n, :len(s)] = s
     return ids, lengths
+
+
+def length_grouped(rng: np.random.Generator, lengths, batch: int, pool: int):
+    """Training-pair indices grouped by length, one (batch,) int array per step, without end.
+
+    Each round draws pool * batch random indices (with replacement, as random batches are), sorts them by their
+    ``lengths`` (a stable sort: pairs of one length keep their random order), cuts the sorted indices into ``pool``
+    batches of neighbours, and yields those in random order; then the next round. Every batch is still a random
+    draw, but of pairs of about one length, so little of it is padding; a larger pool gives narrower batches.
+
+    Inputs:  rng; lengths (n,) ints >= 1, a length per training pair (e.g. source + target tokens); batch: pairs
+             per step; pool: batches per round (a positive int)
+    """
+    check_rng(rng)
+    lengths = check_ids("lengths", lengths, spec=("n",), what="lengths")
+    if lengths.size == 0 or lengths.min() < 1:
+        got = "an empty array" if lengths.size == 0 else f"a minimum of {lengths.min()}"
+        raise ValueError(f"lengths: expected one length >= 1 per training pair (n,), got {got}")
+    batch, pool = check_int("batch", batch), check_int("pool", pool)
+    return _length_grouped(rng, lengths, batch, pool)
+
+
+def _length_grouped(rng, lengths, batch, pool):
+    while True:
+        index = rng.integers(0, len(lengths), size=pool * batch)  # (pool * batch,)
+        groups = index[np.argsort(lengths[index], kind="stable")].reshape(pool, batch)  # (pool, batch), by length
+        for g in rng.permutation(pool):
+            yield groups[g]
 
 
 def smoothed_cross_entropy(logits, targets, lengths, smoothing: float = 0.0):
