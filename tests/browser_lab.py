@@ -49,8 +49,8 @@ FIGURE = "img.widget-image"                     # an explorer shows its figure i
 
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-# the browser test files and the notebooks each one runs: notebook 11 (two trainings of about a minute) takes about
-# as long as all the others together, so the two halves run side by side on two pytest workers
+# the browser test files and the notebooks each one runs: notebook 11 (two trainings of about half a minute each)
+# takes more than half as long as all the others together, so the two parts run side by side on two pytest workers
 LONG = ["11_sentence_translator.ipynb"]
 BROWSER_FILES = {"test_browser.py": [n for n in NOTEBOOKS if n not in LONG], "test_browser_translator.py": LONG}
 
