@@ -402,7 +402,6 @@ def train_rnn_translator(task: TranslationTask, rng: np.random.Generator, config
     drawn from ``rng`` give the initial parameters and the indices, so a fixed seed gives the same run (with the
     same number of BLAS threads).
 
-
     Inputs:  task; rng; config (None: the defaults); progress: optional ``progress(step, loss=..., val_exact=...)``
              called after every evaluation; settings: fields of RNNTranslatorConfig replacing those of config
     Returns: RNNTranslatorResult
